@@ -1,0 +1,190 @@
+"""The input normaliser: every graph form gives the same graph; bad input is refused clearly."""
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import graphmax as gm
+
+from . import reference as ref
+
+
+def _edges(g, direction="out"):
+    indptr, indices, weights = g.neighbours(direction)
+    src = np.repeat(np.arange(g.n), np.diff(indptr))
+    w = np.ones(len(indices)) if weights is None else weights
+    return {(int(a), int(b)): float(c) for a, b, c in zip(src, indices, w)}
+
+
+RNG = np.random.default_rng(7)
+N = 30
+E = RNG.integers(0, N, size=(120, 2))  # self-loops and duplicates included
+W = RNG.integers(1, 5, size=120).astype(float)
+
+
+def _want(weighted=True):
+    want = {}
+    for (a, b), w in zip(E.tolist(), W):
+        if a != b:
+            want[(a, b)] = min(w if weighted else 1.0, want.get((a, b), np.inf))
+    return want
+
+
+def _dense_from_edges():
+    A = np.zeros((N, N))
+    for (a, b), w in _want().items():
+        A[a, b] = w
+    return A
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil", "dok", "bsr", "dia"])
+def test_scipy_formats(fmt):
+    A = sp.csr_array(_dense_from_edges()).asformat(fmt)
+    assert _edges(gm.as_graph(A)) == _want()
+    # the matrix classes too
+    assert _edges(gm.as_graph(sp.csr_matrix(_dense_from_edges()).asformat(fmt))) == _want()
+
+
+def test_dense_and_edge_list_and_networkx():
+    assert _edges(gm.as_graph(_dense_from_edges())) == _want()
+    assert _edges(gm.as_graph(E, n=N, weights=W)) == _want()
+    assert _edges(gm.from_edges(E, n=N, weights=W)) == _want()
+    assert _edges(gm.from_edges(E, n=N)) == _want(weighted=False)
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(range(N))
+    for (a, b), w in zip(E.tolist(), W):
+        G.add_edge(a, b, weight=w)
+    assert _edges(gm.as_graph(G)) == _want()
+    assert gm.as_graph(G, weight=None).weights is None
+
+
+def test_stored_zero_is_not_an_edge():
+    A = sp.csr_array((np.array([0.0, 2.0]), np.array([1, 2]), np.array([0, 2, 2, 2])), shape=(3, 3))
+    assert _edges(gm.as_graph(A)) == {(0, 2): 2.0}
+
+
+def test_bool_and_unit_matrices_are_unweighted():
+    A = _dense_from_edges() > 0
+    assert gm.as_graph(A).weights is None
+    assert gm.as_graph(A.astype(float)).weights is None
+    assert gm.as_graph(_dense_from_edges()).weights is not None
+
+
+def test_directions_match_reference():
+    g = gm.from_edges(E, n=N)
+    for direction in ("both", "out", "in"):
+        nbrs = ref.neighbour_sets(N, E.tolist(), direction=direction)
+        got = _edges(g, direction)
+        assert set(got) == {(v, u) for v in range(N) for u in nbrs[v]}
+
+
+def test_networkx_labels_follow_node_order():
+    G = nx.Graph()
+    G.add_nodes_from(["z", "a", ("t", 1)])
+    G.add_edges_from([("z", "a"), ("a", ("t", 1))])
+    g = gm.as_graph(G)
+    assert g.names == ["z", "a", ("t", 1)]
+    assert gm.local_maxima(G, [1, 5, 2], indices=True) == ["a"]
+    assert gm.local_maxima(g, [1, 5, 2], indices=True) == ["a"]
+
+
+def test_undirected_networkx_is_symmetric():
+    g = gm.as_graph(nx.karate_club_graph())
+    assert g.is_symmetric
+    assert g.num_edges == 2 * nx.karate_club_graph().number_of_edges()
+
+
+def test_pyg_inputs():
+    torch = pytest.importorskip("torch")
+    pyg_data = pytest.importorskip("torch_geometric.data")
+    ei = torch.tensor(E.T.copy())
+    assert _edges(gm.as_graph(ei, n=N)) == _want(weighted=False)
+    data = pyg_data.Data(edge_index=ei, num_nodes=N)
+    assert _edges(gm.as_graph(data)) == _want(weighted=False)
+    data.edge_weight = torch.tensor(W)
+    assert _edges(gm.as_graph(data)) == _want()
+    x = torch.tensor(RNG.random(N))
+    np.testing.assert_array_equal(gm.local_maxima(data, x), gm.local_maxima(gm.from_edges(E, n=N), x.numpy()))
+
+
+def test_import_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, graphmax, graphmax.windows, graphmax.grid; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_from_mesh():
+    faces = np.array([[0, 1, 2], [1, 3, 2]])
+    g = gm.from_mesh(faces)
+    assert set(_edges(g)) == {(0, 1), (1, 0), (1, 2), (2, 1), (0, 2), (2, 0), (1, 3), (3, 1), (2, 3), (3, 2)}
+    # polygons of mixed size; vertex 5 unused but kept (n from vertices), never merged or reordered
+    verts = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [2, 0], [9, 9.0]])
+    g = gm.from_mesh([[0, 1, 2, 3], [1, 4, 2]], vertices=verts)
+    assert g.n == 6
+    assert _edges(g)[(0, 1)] == 1.0 and _edges(g)[(1, 4)] == 1.0
+    assert np.isclose(_edges(g)[(4, 2)], np.sqrt(2))
+    with pytest.raises(ValueError, match="`faces` vertex ids"):
+        gm.from_mesh([[0, 1, 7]], n=3)
+
+
+def test_from_points_knn_and_radius():
+    pts = np.random.default_rng(1).random((60, 2))
+    g = gm.from_points(pts, k=4)
+    out = _edges(g)
+    D = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
+    for v in range(60):
+        mine = sorted(u for (a, u) in out if a == v)
+        assert mine == sorted(np.argsort(D[v])[1:5].tolist())
+    g = gm.from_points(pts, r=0.2)
+    want = {(a, b) for a in range(60) for b in range(60) if a != b and D[a, b] <= 0.2}
+    assert set(_edges(g)) == want
+    assert all(np.isclose(w, D[a, b]) for (a, b), w in _edges(g).items())
+    with pytest.raises(ValueError, match="exactly one of `k` and `r`"):
+        gm.from_points(pts)
+    with pytest.raises(ValueError, match=r"`points` must have shape \(n, d\)"):
+        gm.from_points(np.ones(5), k=2)
+
+
+def test_graph_is_reusable_and_immutable():
+    g = gm.as_graph(nx.karate_club_graph())
+    assert gm.as_graph(g) is g
+    with pytest.raises(ValueError):
+        g.indices[0] = 3
+    x = np.arange(34.0)
+    np.testing.assert_array_equal(gm.local_maxima(g, x), gm.local_maxima(nx.karate_club_graph(), x))
+
+
+@pytest.mark.parametrize(
+    "graph, kwargs, exc, match",
+    [
+        (np.ones((3, 4)), {}, ValueError, r"must be square \(n, n\), got shape \(3, 4\)"),
+        (sp.csr_array(np.ones((3, 4))), {}, ValueError, r"must be square, got shape \(3, 4\)"),
+        (np.array([[0, np.nan], [1, 0]]), {}, ValueError, "NaN"),
+        (np.ones((2, 2), dtype=complex), {}, TypeError, "real or bool"),
+        (np.ones((5, 2)), {}, ValueError, "looks like an edge list"),
+        (np.array([[0, 1], [1, 5]]), {"n": 3}, ValueError, r"lie in \[0, n=3\)"),
+        (np.array([[0, 1]]), {"n": 3, "weights": [1.0, 2.0]}, ValueError, r"one entry per edge"),
+        (np.array([[0, 1]]), {"n": 3, "weights": [np.nan]}, ValueError, "NaN"),
+        (np.array([[0.5, 1]]), {"n": 3}, TypeError, "integer node ids"),
+        ("karate", {}, TypeError, "`graph` must be"),
+        ([[0, 1], [1]], {}, (TypeError, ValueError), "graph"),
+    ],
+)
+def test_bad_graphs(graph, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        gm.as_graph(graph, **kwargs)
+
+
+def test_inputs_not_modified():
+    A = sp.coo_array(_dense_from_edges())
+    row0, data0 = A.row.copy(), A.data.copy()
+    gm.as_graph(A)
+    np.testing.assert_array_equal(A.row, row0)
+    np.testing.assert_array_equal(A.data, data0)
+    E0 = E.copy()
+    gm.from_edges(E, n=N, weights=W)
+    np.testing.assert_array_equal(E, E0)
