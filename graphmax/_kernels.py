@@ -286,6 +286,40 @@ def is_symmetric(indptr, indices, weights, weighted):
     return bad == 0
 
 
+@_jit
+def _bfs_ball(indptr, indices, x, s, k, seen, queue, stop_on_equal, early_exit):
+    """BFS from `s` to depth `k`; the ball (without `s`) ends up in ``queue[1:count+1]``.
+
+    With `early_exit` it stops at the first node that beats `s` (``x[u] > x[s]``,
+    or ``>=`` with `stop_on_equal`) and reports ``stopped=True``. `seen` holds
+    visit stamps (the source id), so it never needs clearing.
+    """
+    xs = x[s]
+    seen[s] = s
+    queue[0] = s
+    head = 0
+    tail = 1
+    level_end = 1
+    depth = 0
+    while head < tail and depth < k:
+        while head < level_end:
+            v = queue[head]
+            head += 1
+            for j in range(indptr[v], indptr[v + 1]):
+                u = indices[j]
+                if seen[u] != s:
+                    seen[u] = s
+                    queue[tail] = u
+                    tail += 1
+                    if early_exit:
+                        xu = x[u]
+                        if xu > xs or (stop_on_equal and xu == xs):
+                            return tail - 1, True
+        level_end = tail
+        depth += 1
+    return tail - 1, False
+
+
 @_pjit
 def khop_compare(indptr, indices, x, k, min_neighbors, nonstrict, n_chunks):
     """Strict/nonstrict maxima over the `k`-hop neighbourhood without building it.
@@ -302,43 +336,95 @@ def khop_compare(indptr, indices, x, k, min_neighbors, nonstrict, n_chunks):
         seen = np.full(n, -1, dtype=indices.dtype)
         queue = np.empty(n, dtype=indices.dtype)
         for s in range(c * size, min(n, (c + 1) * size)):
-            xs = x[s]
-            seen[s] = s
-            queue[0] = s
-            head = 0
-            tail = 1
-            level_end = 1
-            depth = 0
-            found = 0
-            ok = True
-            while ok and head < tail and depth < k:
-                while head < level_end:
-                    v = queue[head]
-                    head += 1
-                    for j in range(indptr[v], indptr[v + 1]):
-                        u = indices[j]
-                        if seen[u] != s:
-                            seen[u] = s
-                            xu = x[u]
-                            if xu > xs or (xu == xs and not nonstrict):
-                                ok = False
-                                break
-                            queue[tail] = u
-                            tail += 1
-                            found += 1
-                    if not ok:
-                        break
-                level_end = tail
-                depth += 1
-            out[s] = ok and found >= min_neighbors
+            count, stopped = _bfs_ball(indptr, indices, x, s, k, seen, queue, not nonstrict, True)
+            out[s] = not stopped and count >= min_neighbors
     return out
 
 
 @_pjit
+def khop_plateau_scan(indptr, indices, x, k, early_exit, n_chunks):
+    """`_plateau_scan` over the `k`-hop balls, by BFS (the power graph is never built).
+
+    Also counts, for the nodes whose plateau links must be followed, the equal-valued
+    nodes in their ball (see `khop_equal_pairs`).
+    """
+    n = indptr.shape[0] - 1
+    state = np.zeros(n, dtype=np.uint8)
+    outside = np.zeros(n, dtype=np.bool_)
+    n_equal = np.zeros(n, dtype=np.int64)
+    size = (n + n_chunks - 1) // n_chunks
+    for c in nb.prange(n_chunks):
+        seen = np.full(n, -1, dtype=indices.dtype)
+        queue = np.empty(n, dtype=indices.dtype)
+        for s in range(c * size, min(n, (c + 1) * size)):
+            count, stopped = _bfs_ball(indptr, indices, x, s, k, seen, queue, False, early_exit)
+            if stopped:
+                outside[s] = True
+                continue
+            xs = x[s]
+            higher = False
+            equal = 0
+            other = False
+            for i in range(1, count + 1):
+                xu = x[queue[i]]
+                if xu > xs:
+                    higher = True
+                elif xu == xs:
+                    equal += 1
+                else:
+                    other = True
+            outside[s] = other or higher
+            state[s] = _plateau_state(higher, equal > 0)
+            if _follows_links(state[s], early_exit):
+                n_equal[s] = equal
+    return state, outside, n_equal
+
+
+@_pjit
+def khop_equal_pairs(indptr, indices, x, k, offsets, n_chunks):
+    """The equal-valued nodes of each counted ball, at ``offsets[v]:offsets[v+1]``."""
+    n = indptr.shape[0] - 1
+    out = np.empty(offsets[n], dtype=np.int64)
+    size = (n + n_chunks - 1) // n_chunks
+    for c in nb.prange(n_chunks):
+        seen = np.full(n, -1, dtype=indices.dtype)
+        queue = np.empty(n, dtype=indices.dtype)
+        for s in range(c * size, min(n, (c + 1) * size)):
+            if offsets[s + 1] == offsets[s]:
+                continue
+            count, _ = _bfs_ball(indptr, indices, x, s, k, seen, queue, False, False)
+            pos = offsets[s]
+            for i in range(1, count + 1):
+                u = queue[i]
+                if x[u] == x[s]:
+                    out[pos] = u
+                    pos += 1
+    return out
+
+
+@_jit
+def _plateau_state(higher, equal):
+    # 0: a higher neighbour; 1: none higher, none equal; 2: none higher, an equal
+    # one; 3: a higher one and an equal one (its plateau is not a maximum).
+    if higher:
+        return np.uint8(3) if equal else np.uint8(0)
+    return np.uint8(2) if equal else np.uint8(1)
+
+
+@_jit
+def _follows_links(state, early_exit):
+    """Whether union-find must follow this node's equal-valued links. On a symmetric
+    relation (`early_exit`) only nodes with no higher neighbour need to: every
+    plateau member without one scans all its links, so a plateau holding a
+    higher-neighboured member always reaches it."""
+    return state == 2 or (state == 3 and not early_exit)
+
+
+@_pjit
 def _plateau_scan(indptr, indices, x, early_exit):
-    """Per node: 0 = has a higher neighbour, 1 = none higher and none equal,
-    2 = none higher but an equal one; and whether it has a neighbour of another
-    value (a neighbour outside its plateau)."""
+    """Per node: its `_plateau_state`, and whether it has a neighbour of another
+    value (a neighbour outside its plateau). With `early_exit` (a symmetric
+    relation) a node's scan stops at its first higher neighbour."""
     n = indptr.shape[0] - 1
     state = np.zeros(n, dtype=np.uint8)
     outside = np.zeros(n, dtype=np.bool_)
@@ -358,25 +444,28 @@ def _plateau_scan(indptr, indices, x, early_exit):
             else:
                 other = True
         outside[v] = other or higher
-        if equal:
-            state[v] = 0 if higher else 2
-        else:
-            state[v] = 0 if higher else 1
-        if higher and equal:
-            state[v] = 3  # higher, and part of a bigger plateau: its plateau is not a maximum
+        state[v] = _plateau_state(higher, equal)
     return state, outside
+
+
+@_jit
+def _union(parent, u, v):
+    ru = _find(parent, u)
+    rv = _find(parent, v)
+    if ru != rv:
+        if ru < rv:
+            parent[rv] = ru
+        else:
+            parent[ru] = rv
 
 
 @_jit
 def plateau_maxima(indptr, indices, x, min_neighbors_is_one, symmetric):
     """Plateau-mode maxima (with ``min_neighbors`` 0 or 1) and each node's plateau root.
 
-    1. A parallel scan classifies nodes; on a symmetric relation a node's scan
-       stops at its first higher neighbour.
-    2. Union-find joins equal-valued neighbours, scanning only nodes that
-       have an equal neighbour and (symmetric case) no higher one: every
-       plateau member without a higher neighbour scans all its edges, so a
-       plateau holding a higher-neighboured member always reaches it.
+    1. A parallel scan classifies nodes (`_plateau_scan`).
+    2. Union-find joins equal-valued neighbours, following only the links of
+       the nodes `_follows_links` names.
     3. A plateau is a maximum iff no member has a higher neighbour and (for
        ``min_neighbors=1``) some member has a neighbour outside it.
 
@@ -386,19 +475,27 @@ def plateau_maxima(indptr, indices, x, min_neighbors_is_one, symmetric):
     state, outside = _plateau_scan(indptr, indices, x, symmetric)
     parent = np.arange(n)
     for v in range(n):
-        st = state[v]
-        if st == 2 or (st == 3 and not symmetric):
-            xv = x[v]
+        if _follows_links(state[v], symmetric):
             for j in range(indptr[v], indptr[v + 1]):
-                u = indices[j]
-                if x[u] == xv:
-                    ru = _find(parent, u)
-                    rv = _find(parent, v)
-                    if ru != rv:
-                        if ru < rv:
-                            parent[rv] = ru
-                        else:
-                            parent[ru] = rv
+                if x[indices[j]] == x[v]:
+                    _union(parent, indices[j], v)
+    return resolve_plateaus(parent, state, outside, min_neighbors_is_one)
+
+
+@_jit
+def khop_plateau_union(offsets, pairs, n):
+    """Union-find over the equal-valued pairs found by `khop_equal_pairs`."""
+    parent = np.arange(n)
+    for v in range(n):
+        for i in range(offsets[v], offsets[v + 1]):
+            _union(parent, pairs[i], v)
+    return parent
+
+
+@_jit
+def resolve_plateaus(parent, state, outside, min_neighbors_is_one):
+    """Step 3 of `plateau_maxima`: per-plateau verdicts from per-node flags."""
+    n = parent.shape[0]
     root = np.empty(n, dtype=np.int64)
     bad = np.zeros(n, dtype=np.bool_)
     has_out = np.zeros(n, dtype=np.bool_)

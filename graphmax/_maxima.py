@@ -232,12 +232,13 @@ def _ids(g, mask):
 
 def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
     hops, radius = _resolve_ball(g, direction, hops, radius)
-    if mode != "plateau" and radius is None and hops > 1:
-        # Early-exit BFS: the k-hop neighbourhood is never materialised.
+    if radius is None and hops > 1 and (mode != "plateau" or min_neighbors <= 1):
+        # BFS per node: the k-hop neighbourhood is never materialised.
         indptr, indices, _ = g.neighbours(direction)
-        return _kernels.khop_compare(
-            indptr, indices, x, hops, min_neighbors, mode == "nonstrict", _bfs_chunks(g.n, indices.itemsize)
-        )
+        chunks = _bfs_chunks(g.n, indices.itemsize)
+        if mode != "plateau":
+            return _kernels.khop_compare(indptr, indices, x, hops, min_neighbors, mode == "nonstrict", chunks)
+        return _khop_plateau(indptr, indices, x, hops, min_neighbors, direction == "both" or g.is_symmetric, chunks)
     if mode != "plateau" and direction == "both" and hops == 1 and radius is None:
         if min_neighbors <= 1 and not (g.symmetry_known and g.is_symmetric):
             # Not known to be symmetric: compare with in-neighbours by a second
@@ -246,6 +247,17 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
     indptr, indices = _ball_csr(g, direction, hops, radius)
     symmetric = direction == "both" or g.is_symmetric
     return _maxima_1d(indptr, indices, x, mode, min_neighbors, symmetric)
+
+
+def _khop_plateau(indptr, indices, x, hops, min_neighbors, symmetric, chunks):
+    """Plateau maxima over k-hop balls by BFS: classify, collect the equal-valued
+    links that matter (none on tie-free data), union, resolve."""
+    state, outside, n_equal = _kernels.khop_plateau_scan(indptr, indices, x, hops, symmetric, chunks)
+    offsets = np.zeros(len(x) + 1, dtype=np.int64)
+    np.cumsum(n_equal, out=offsets[1:])
+    pairs = _kernels.khop_equal_pairs(indptr, indices, x, hops, offsets, chunks)
+    parent = _kernels.khop_plateau_union(offsets, pairs, len(x))
+    return _kernels.resolve_plateaus(parent, state, outside, min_neighbors == 1)[0]
 
 
 def _bfs_chunks(n, itemsize, budget=256 * 2**20):
