@@ -262,20 +262,25 @@ def _from_sparse(a):
 
 
 def _from_canonical_csr(a):
-    """Zero-sort path for a canonical CSR (sorted, no duplicates, no stored zeros,
-    no self-loops): the arrays are taken as they are (cast to the index dtype)."""
+    """Zero-sort path for a clean CSR (sorted rows, no duplicates, no self-loops,
+    no stored zeros): the arrays are used as they are, through read-only views
+    (cast only when the index dtype differs). Returns None otherwise."""
     from . import _kernels
 
-    if a.format != "csr" or not a.has_canonical_format:
+    if a.format != "csr" or a.indptr.shape[0] != a.shape[0] + 1:
         return None
-    data = a.data
-    if data.dtype != bool and not np.all(data != 0):
+    if not _kernels.csr_is_clean(a.indptr, a.indices, a.shape[0]):
         return None
-    if _kernels.has_self_loops(a.indptr, a.indices):
+    data = np.asarray(a.data)
+    if data.dtype == bool:
+        nonzero, ones = bool(data.all()), True
+    else:
+        nonzero, ones = _kernels.data_summary(data) if data.dtype.kind in "iuf" else (False, False)
+    if not nonzero:  # stored zeros to drop, or NaN to refuse: the general path
         return None
     idx = _index_dtype(a.shape[0], a.nnz)
-    weights = None if data.dtype == bool else _unit_or(data.astype(np.float64))
-    return Graph(a.shape[0], a.indptr.astype(idx), a.indices.astype(idx), weights)
+    weights = None if ones else data.astype(np.float64)
+    return Graph(a.shape[0], a.indptr.astype(idx, copy=False).view(), a.indices.astype(idx, copy=False).view(), weights)
 
 
 def _from_dense(a):

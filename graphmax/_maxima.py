@@ -243,7 +243,8 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
         if min_neighbors <= 1 and not (g.symmetry_known and g.is_symmetric):
             # Not known to be symmetric: compare with in-neighbours by a second
             # pass over the out-edges instead of building the union view.
-            return _kernels.both_compare(g.indptr, g.indices, x, min_neighbors, mode == "nonstrict")
+            q = _kernels.value_buckets(x)
+            return _kernels.both_compare(g.indptr, g.indices, x, q, min_neighbors, mode == "nonstrict")
     indptr, indices = _ball_csr(g, direction, hops, radius)
     symmetric = direction == "both" or g.is_symmetric
     return _maxima_1d(indptr, indices, x, mode, min_neighbors, symmetric)
@@ -272,7 +273,8 @@ def _bfs_chunks(n, itemsize, budget=256 * 2**20):
 
 def _maxima_1d(indptr, indices, x, mode, min_neighbors, symmetric):
     if mode != "plateau":
-        return _kernels.neighbour_compare(indptr, indices, x, min_neighbors, mode == "nonstrict")
+        q = _kernels.value_buckets(x)
+        return _kernels.neighbour_compare(indptr, indices, x, q, min_neighbors, mode == "nonstrict")
     good, root = _kernels.plateau_maxima(indptr, indices, x, min_neighbors == 1, symmetric)
     if min_neighbors > 1:
         good &= _plateau_outside_count(indptr, indices, x, root, good) >= min_neighbors

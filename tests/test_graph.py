@@ -188,3 +188,26 @@ def test_inputs_not_modified():
     E0 = E.copy()
     gm.from_edges(E, n=N, weights=W)
     np.testing.assert_array_equal(E, E0)
+
+
+def test_clean_csr_fast_path_matches_general_path():
+    """A clean CSR is taken as is; anything else goes through the general path. Same graph either way."""
+    rng = np.random.default_rng(3)
+    A = sp.random_array((50, 50), density=0.2, format="csr", rng=rng)
+    A.setdiag(0)
+    A.eliminate_zeros()
+    for B in (A, A > 0, (A > 0).astype(np.int8), A.tocoo()):
+        g = gm.as_graph(B)
+        want = {(int(r), int(c)): (1.0 if B.dtype != np.float64 else float(w))
+                for r, c, w in zip(*sp.find(B))}
+        assert _edges(g) == want
+    # unsorted, duplicated, self-looped, stored-zero and NaN CSRs do not take the fast path
+    # row 0: unsorted with a stored zero on the diagonal; row 1: a self-loop; row 2: a duplicate
+    messy = sp.csr_array(
+        (np.array([2.0, 1.0, 0.0, 5.0, 3.0, 4.0]), np.array([2, 1, 0, 1, 0, 0]), np.array([0, 3, 4, 6])), shape=(3, 3)
+    )
+    assert _edges(gm.as_graph(messy)) == {(0, 2): 2.0, (0, 1): 1.0, (2, 0): 3.0}
+    with pytest.raises(ValueError, match="NaN"):
+        gm.as_graph(sp.csr_array((np.array([np.nan]), np.array([1]), np.array([0, 1, 1])), shape=(2, 2)))
+    # the caller's arrays stay writeable and untouched
+    assert A.indices.flags.writeable and A.data.flags.writeable
