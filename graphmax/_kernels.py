@@ -83,51 +83,34 @@ def _find(parent, v):
     return v
 
 
-@_jit
-def khop_csr(indptr, indices, k):
+@_pjit
+def khop_csr(indptr, indices, k, n_chunks):
     """CSR of the k-th graph power without the diagonal: every node at 1..k hops.
 
-    Plain BFS per source, truncated at depth `k`; two passes (count, fill).
+    A BFS per source truncated at depth `k` (`_bfs_ball`), run twice: count,
+    then fill; parallel over `n_chunks` chunks of sources.
     """
     n = indptr.shape[0] - 1
-    seen = np.full(n, -1, dtype=np.int64)
-    queue = np.empty(n, dtype=np.int64)
-    counts = np.zeros(n + 1, dtype=np.int64)
-    for phase in range(2):
-        if phase == 1:
-            out_indptr = np.zeros(n + 1, dtype=np.int64)
-            for v in range(n):
-                out_indptr[v + 1] = out_indptr[v] + counts[v]
-            out_indices = np.empty(out_indptr[n], dtype=indices.dtype)
-            seen[:] = -1
-        for s in range(n):
-            seen[s] = s
-            head = 0
-            tail = 0
-            queue[tail] = s
-            tail += 1
-            level_end = tail
-            depth = 0
-            found = 0
-            while head < tail and depth < k:
-                while head < level_end:
-                    v = queue[head]
-                    head += 1
-                    for j in range(indptr[v], indptr[v + 1]):
-                        u = indices[j]
-                        if seen[u] != s:
-                            seen[u] = s
-                            queue[tail] = u
-                            tail += 1
-                            if phase == 1:
-                                out_indices[out_indptr[s] + found] = u
-                            found += 1
-                level_end = tail
-                depth += 1
-            if phase == 0:
-                counts[s] = found
-            else:
-                out_indices[out_indptr[s] : out_indptr[s + 1]].sort()
+    dummy = np.zeros(n, dtype=np.uint8)  # `_bfs_ball` reads values only to exit early
+    size = (n + n_chunks - 1) // n_chunks
+    counts = np.zeros(n, dtype=np.int64)
+    for c in nb.prange(n_chunks):
+        seen = np.full(n, -1, dtype=indices.dtype)
+        queue = np.empty(n, dtype=indices.dtype)
+        for s in range(c * size, min(n, (c + 1) * size)):
+            counts[s] = _bfs_ball(indptr, indices, dummy, s, k, seen, queue, False, False)[0]
+    out_indptr = np.zeros(n + 1, dtype=np.int64)
+    for v in range(n):
+        out_indptr[v + 1] = out_indptr[v] + counts[v]
+    out_indices = np.empty(out_indptr[n], dtype=indices.dtype)
+    for c in nb.prange(n_chunks):
+        seen = np.full(n, -1, dtype=indices.dtype)
+        queue = np.empty(n, dtype=indices.dtype)
+        for s in range(c * size, min(n, (c + 1) * size)):
+            count = _bfs_ball(indptr, indices, dummy, s, k, seen, queue, False, False)[0]
+            row = out_indices[out_indptr[s] : out_indptr[s + 1]]
+            row[:] = queue[1 : count + 1]
+            row.sort()
     return out_indptr, out_indices
 
 

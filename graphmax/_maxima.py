@@ -82,7 +82,7 @@ def _ball_csr(g, direction, hops, radius):
     key = ("nbhd", direction, hops, radius)
     if key not in g._cache:
         if radius is None:
-            g._cache[key] = _kernels.khop_csr(indptr, indices, hops)
+            g._cache[key] = _kernels.khop_csr(indptr, indices, hops, _bfs_chunks(g.n, indices.itemsize))
         else:
             g._cache[key] = _kernels.radius_csr(indptr, indices, weights, radius)
     return g._cache[key]
