@@ -265,14 +265,22 @@ def coo_to_csr(n, src, dst, weights, weighted, index_dtype_sample):
 def is_symmetric(indptr, indices, weights, weighted):
     """True when every edge ``v -> u`` has a reverse ``u -> v`` (of equal weight).
 
-    Binary search of `v` in row `u` (rows are sorted): O(E log d), parallel, and
-    no transpose is built -- the common undirected input pays no extra memory.
+    Only the edges with ``u > v`` are looked up (binary search of `v` in the
+    sorted row `u`), and the edges with ``u < v`` are counted: if every upper
+    edge has its mirror and there are as many lower edges as upper ones, the
+    mirrors are all the lower edges. O(E log d), parallel, no transpose built.
     """
     n = indptr.shape[0] - 1
     bad = 0
+    upper = 0
+    lower = 0
     for v in nb.prange(n):
         for j in range(indptr[v], indptr[v + 1]):
             u = indices[j]
+            if u < v:
+                lower += 1
+                continue
+            upper += 1
             lo = indptr[u]
             hi = indptr[u + 1]
             while lo < hi:
@@ -284,7 +292,7 @@ def is_symmetric(indptr, indices, weights, weighted):
             if lo == indptr[u + 1] or indices[lo] != v or (weighted and weights[lo] != weights[j]):
                 bad += 1
                 break
-    return bad == 0
+    return bad == 0 and upper == lower
 
 
 @_jit

@@ -211,3 +211,19 @@ def test_clean_csr_fast_path_matches_general_path():
         gm.as_graph(sp.csr_array((np.array([np.nan]), np.array([1]), np.array([0, 1, 1])), shape=(2, 2)))
     # the caller's arrays stay writeable and untouched
     assert A.indices.flags.writeable and A.data.flags.writeable
+
+
+def test_is_symmetric_against_transpose():
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        n = int(rng.integers(1, 12))
+        A = (rng.random((n, n)) < 0.3) * rng.integers(1, 3, (n, n))
+        if trial % 2:
+            A = A + A.T  # symmetric, weights included
+        if trial % 4 == 1:
+            A[rng.integers(0, n), rng.integers(0, n)] += 1  # maybe break the weights' symmetry
+        np.fill_diagonal(A, 0)
+        g = gm.as_graph(sp.csr_array(A))
+        assert g.is_symmetric == bool((A == A.T).all())
+        g = gm.as_graph(sp.csr_array(A > 0))
+        assert g.is_symmetric == bool(((A > 0) == (A > 0).T).all())
