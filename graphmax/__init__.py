@@ -7,6 +7,8 @@ only numpy, scipy, networkx and numba; torch is imported only by
 
 from ._graph import Graph, as_graph, from_edges, from_mesh, from_points
 from ._maxima import local_maxima, local_minima, neighbourhood
+from ._peaks import Peaks, find_peaks
+from ._prominence import Prominence, prominence
 from . import grid, windows  # noqa: E402  (submodules, after the core they build on)
 
 __version__ = "0.1.0"
@@ -20,6 +22,10 @@ __all__ = [
     "local_maxima",
     "local_minima",
     "neighbourhood",
+    "Peaks",
+    "Prominence",
+    "find_peaks",
+    "prominence",
     "grid",
     "windows",
 ]

@@ -1,0 +1,194 @@
+"""Topographic prominence of the peaks of node values: the superlevel union-find (SPEC section 5)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _peak_kernels
+from ._graph import as_graph
+from ._values import as_values, kernel_values
+
+__all__ = ["Prominence", "prominence"]
+
+
+class Prominence(NamedTuple):
+    """Per-node result of ``prominence(..., return_saddle=True)``.
+
+    Attributes
+    ----------
+    prominence : ndarray, shape (n,)
+        0 for every node that is not a peak (see `prominence`).
+    saddle : ndarray of int64, shape (n,)
+        The node where each peak's component merges into one holding a higher
+        peak; -1 for non-peaks and for the highest peak of each connected
+        component.
+    parent : ndarray of int64, shape (n,)
+        The higher peak it merges into (the highest peak of the merged
+        component); -1 where `saddle` is -1.
+    """
+
+    prominence: np.ndarray
+    saddle: np.ndarray
+    parent: np.ndarray
+
+
+def prominence(graph, x, *, return_saddle=False):
+    """Topographic prominence of every node of a graph signal.
+
+    Parameters
+    ----------
+    graph : Graph or any input `as_graph` accepts
+        Edges are read as undirected (an edge in either direction joins its
+        two nodes); weights are ignored.
+    x : array_like, shape (n,)
+        Node values (bool, int, uint or float; ±inf allowed, NaN not).
+    return_saddle : bool, default False
+        Also return each peak's saddle and parent node (a `Prominence`).
+
+    Returns
+    -------
+    ndarray, shape (n,), or Prominence
+        float64 for float `x`, int64 for bool and signed integers, uint64 for
+        unsigned integers: exact differences of values.
+
+    Raises
+    ------
+    OverflowError
+        A signed integer `x` whose range does not fit in int64.
+
+    See Also
+    --------
+    graphmax.find_peaks : peaks filtered by ``min_prominence``.
+    graphmax.grid.prominence : the same on images, without an adjacency.
+
+    Notes
+    -----
+    With the total order "value descending, node index ascending" (ties are
+    broken by index, the same on every run):
+
+    1. Sort the nodes (``np.argsort`` plus a pass that orders equal values by
+       index) -- O(n log n).
+    2. Add them one by one (union-find by size with path halving). A node
+       none of whose neighbours is in yet starts a new component: a peak,
+       born at its value. A node that joins several components is their
+       saddle: all but the one with the highest peak die there (elder rule),
+       and each dying peak gets prominence ``x[peak] - x[saddle]`` and as
+       parent the highest peak of the merged component -- O(E α(n)).
+    3. The highest peak of each connected component never dies: its
+       prominence is the component's maximum minus its minimum, with no
+       saddle and no parent (-1).
+
+    Only the representative of a plateau -- its lowest index -- can have a
+    nonzero prominence; its other members, and every node that is not a
+    plateau maximum, get 0. The nonzero prominences are the 0-dimensional
+    persistence of the lower-star filtration of ``-x`` (GUDHI's
+    ``SimplexTree``), the highest peaks being its infinite bars.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> prominence(nx.path_graph(5), [1, 4, 2, 3, 0])
+    array([0, 4, 0, 1, 0])
+    >>> p = prominence(nx.path_graph(5), [1, 4, 2, 3, 0], return_saddle=True)
+    >>> p.saddle, p.parent      # node 3 merges into node 1's hill at node 2
+    (array([-1, -1, -1,  2, -1]), array([-1, -1, -1,  1, -1]))
+    """
+    g = as_graph(graph)
+    a = signal_values(x, g.n)
+    return_saddle = _check_flag(return_saddle, "return_saddle")
+    result = graph_prominence(g, a)
+    return result if return_saddle else result.prominence
+
+
+def signal_values(x, n, name="x"):
+    """`x` as a 1-D real array with one entry per node and no NaN (never copied needlessly)."""
+    a = as_values(x, n, name=name)
+    if a.ndim != 1:
+        raise ValueError(f"`{name}` must have shape ({n},): one value per node, got shape {a.shape}")
+    if a.dtype.kind == "f":
+        nan = int(np.isnan(a).sum())
+        if nan:
+            raise ValueError(f"`{name}` contains {nan} NaN value(s); peaks and prominence need ordered values")
+    return a
+
+
+def _check_flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be True or False, got {value!r}")
+    return bool(value)
+
+
+def graph_prominence(g, a):
+    """`Prominence` of 1-D, NaN-free values `a` on the undirected reading of `g`."""
+    indptr, indices, _ = g.neighbours("both")
+    order = compact(descending_order(a))
+    born, death, essential, parent = _peak_kernels.superlevel_persistence(indptr, indices, order)
+    return finish(a, born, death, essential, parent)
+
+
+def descending_order(a):
+    """Positions by value descending, ties by position ascending (int64 (n,)); -0.0 equals 0.0.
+
+    8- and 16-bit integers and bool: numpy's stable radix sort of the
+    bit-flipped values. Others: `_peak_kernels.packed_descending_keys` (the
+    value's top bits and the position in one uint64) sorted by ``np.sort``,
+    then `fix_packed_order` for values that share those top bits -- exact,
+    and ~3x faster than ``np.argsort(kind="stable")`` (timsort).
+    """
+    a = np.ascontiguousarray(a).ravel()
+    if a.dtype == np.bool_:
+        a = a.view(np.uint8)
+    if a.dtype.kind in "iu" and a.dtype.itemsize <= 2:
+        return np.argsort(~a, kind="stable").astype(np.int64, copy=False)  # ~v reverses the order exactly
+    v = kernel_values(a)
+    if v.dtype == np.float64:
+        v = v + 0.0  # -0.0 + 0.0 == +0.0: one bit pattern for zero (and a copy: `a` is never touched)
+        kind = _peak_kernels.FLOAT_BITS
+    else:
+        kind = _peak_kernels.INT_BITS if v.dtype == np.int64 else _peak_kernels.UINT_BITS
+    bits_of = v.view(np.uint64)
+    bits = max(1, int(v.shape[0] - 1).bit_length())
+    keys = np.sort(_peak_kernels.packed_descending_keys(bits_of, kind, bits))
+    return _peak_kernels.fix_packed_order(keys, bits_of, kind, bits)
+
+
+def compact(order):
+    """`order` as int32 when every index fits: the union-find's per-node arrays take its dtype
+    (measured 0.82 s -> 0.55 s on 1M nodes / 16M edges)."""
+    return order.astype(np.int32) if order.shape[0] < np.iinfo(np.int32).max else order
+
+
+def prominence_dtype(dtype):
+    """float64 for floats, uint64 for unsigned integers, int64 for bool and signed integers."""
+    return np.dtype(np.float64 if dtype.kind == "f" else np.uint64 if dtype.kind == "u" else np.int64)
+
+
+def finish(a, born, death, essential, parent):
+    """Prominence values and -1-masked saddle/parent from `superlevel_persistence`'s output."""
+    n = a.shape[0]
+    xv = kernel_values(a)
+    peaks = np.flatnonzero(born)
+    low = death[peaks]
+    out_dtype = prominence_dtype(a.dtype)
+    if xv.dtype == np.int64:
+        # x[peak] >= x[low], so the difference is exact modulo 2**64 in uint64.
+        diff = xv[peaks].view(np.uint64) - xv[low].view(np.uint64)
+        if diff.size and diff.max() > np.iinfo(np.int64).max:
+            raise OverflowError(
+                f"`x` spans more than the int64 range (prominence up to {int(diff.max())}); "
+                "pass it as float or uint64"
+            )
+        diff = diff.astype(np.int64)
+    else:
+        top, bottom = xv[peaks], xv[low]
+        with np.errstate(invalid="ignore"):  # inf - inf: an infinite plateau or component, 0
+            diff = np.where(top == bottom, xv.dtype.type(0), top - bottom)
+    prom = np.zeros(n, dtype=out_dtype)
+    prom[peaks] = diff
+    real = np.zeros(n, dtype=bool)
+    real[peaks] = (diff > 0) & ~essential[peaks]
+    saddle = np.where(real, death, -1)
+    parent = np.where(real, parent, -1)
+    return Prominence(prom, saddle, parent)
