@@ -949,6 +949,16 @@ def headline(cases: list[dict]) -> list[dict]:
     return rows
 
 
+def _peaks_headline(results: list[dict]) -> list[dict]:
+    """Issue 5's target: grid.find_peaks at least 10x faster than peak_local_max (min_distance=1)."""
+    rows = []
+    for r in results:
+        if r["peer_s"] is not None and r["case"].endswith("min_distance=1"):
+            rows.append({"metric": f"peak_local_max / grid.find_peaks, {r['case']}", "value": f"{r['speedup']:.2f}x",
+                         "target": ">= 10x", "met": r["speedup"] >= 10})
+    return rows
+
+
 def _same_graph(a: dict, b: dict) -> bool:
     return all(a["case"][k] == b["case"][k] for k in ("family", "n", "degree"))
 
@@ -1120,6 +1130,10 @@ def render_text(report: dict) -> str:
         rows = case_rows(report["cases"], section)
         if rows:
             parts += ["", format_text_table(TABLE_HEADER, rows)]
+    if report.get("peaks"):
+        from benchmarks import peaks
+
+        parts += ["", peaks.format_table(report["peaks"])]
     if _memory_table_rows(report):
         parts += ["", format_text_table(MEMORY_HEADER, _memory_table_rows(report))]
     if _cold_start_rows(report):
@@ -1159,6 +1173,12 @@ def render_markdown(report: dict) -> str:
         rows = case_rows(report["cases"], section)
         if rows:
             parts += ["", f"## {title}", "", format_markdown_table(TABLE_HEADER, rows)]
+    if report.get("peaks"):
+        from benchmarks import peaks
+
+        parts += ["", "## Peaks: grid.find_peaks vs skimage.feature.peak_local_max, and prominence", "",
+                  "Coordinates compared (identical) before timing; speedup = peer time / graphmax time.", "",
+                  peaks.format_table(report["peaks"])]
     if _memory_table_rows(report):
         parts += ["", "## Peak extra memory", "", format_markdown_table(MEMORY_HEADER, _memory_table_rows(report))]
     if _cold_start_rows(report):
@@ -1368,6 +1388,7 @@ def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
     report = _new_report(settings, argv, prog)
     try:
         _run_cases(report, settings)
+        _run_peaks(report, settings)
     except PeerMismatch as err:
         report["error"] = str(err)
         write_json(report, settings.out / "speed.json")
@@ -1412,10 +1433,26 @@ def _run_cases(report: dict, settings: Settings) -> None:
             progress.close()
 
 
+def _run_peaks(report: dict, settings: Settings) -> None:
+    """grid.find_peaks vs peak_local_max and prominence (`benchmarks.peaks`), when scikit-image is installed."""
+    try:
+        import skimage  # noqa: F401
+    except ImportError:
+        report["peaks"] = []
+        report["peaks_note"] = "scikit-image not installed: grid.find_peaks not compared"
+        return
+    from benchmarks import peaks
+
+    try:
+        report["peaks"] = peaks.run(settings.quick, repeat=settings.repeat, seed=settings.seed)
+    except peaks.PeakMismatch as err:
+        raise PeerMismatch(f"peaks: {err}") from None
+
+
 def _finish(report: dict, settings: Settings) -> None:
     """Headline, plots, the final JSON and Markdown; the tables on the console."""
     report["threads"]["numba_threading_layer"] = _numba_threading_layer()
-    report["headline"] = headline(report["cases"])
+    report["headline"] = headline(report["cases"]) + _peaks_headline(report.get("peaks", []))
     report["finished"] = _now()
     report["complete"] = True
     report["plots"] = write_plots(report["cases"], settings.out)

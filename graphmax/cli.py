@@ -23,8 +23,9 @@ examples:
   graphmax maxima graph.mtx signal.npy --hops 2 --all -o result.json
   graphmax peaks examples/data/karate_edges.csv examples/data/karate_values.csv --min-prominence 0.1
   graphmax peaks --image picture.png --min-distance 5 --plot peaks.png
+  graphmax bench speed --quick
 
-Run 'graphmax maxima --help' or 'graphmax peaks --help' for the options. Exit status: 0 on success,
+Run 'graphmax maxima --help', 'graphmax peaks --help' or 'graphmax bench --help' for the options. Exit status: 0 on success,
 2 on a usage or input error (the message starts with 'graphmax: error:').
 """
 
@@ -571,7 +572,54 @@ def _emit_peaks(args, columns, inputs, dump_result, write_result):
         write_result(args.output, columns, format=args.format, inputs=inputs)
 
 
-_SUBCOMMANDS = (_add_maxima, _add_peaks)
+_BENCH_EPILOG = """\
+examples:
+  graphmax bench speed --quick            # CI-sized speed suite (~20 s)
+  graphmax bench speed                    # full sizes, writes benchmarks/results/speed.*
+  graphmax bench learned --quick          # exact vs GNN vs CNN, small (< 5 min)
+  graphmax bench speed --help             # the suite's own options
+
+The suites live in the repository's benchmarks/ folder (not in the installed
+package): run them from a source checkout (pip install -e ".[all]").
+"""
+
+_BENCHES = ("speed", "learned")
+
+
+def _add_bench(subparsers):
+    """``graphmax bench SUITE [suite options]``: run a benchmark suite."""
+    p = subparsers.add_parser(
+        "bench",
+        help="run a benchmark suite (speed, learned)",
+        description="Run one of graphmax's benchmark suites; every option after SUITE goes to the suite.",
+        epilog=_BENCH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("suite", choices=_BENCHES, help="which suite: speed (vs every peer) or learned (exact vs GNN vs CNN)")
+    p.add_argument("suite_args", nargs=argparse.REMAINDER, help="options for the suite (see 'graphmax bench SUITE --help')")
+    p.set_defaults(run=_run_bench)
+
+
+def _run_bench(args):
+    import importlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / f"{args.suite}.py").is_file():
+        raise OSError(
+            f"the benchmark suites live in the repository's benchmarks/ folder, not found next to {root}; "
+            "run from a source checkout installed with pip install -e"
+        )
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    module = importlib.import_module(f"benchmarks.{args.suite}")
+    try:
+        return module.main(args.suite_args, prog=f"{PROG} bench {args.suite}")
+    except SystemExit as exc:  # the suite's own --help / usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+
+
+_SUBCOMMANDS = (_add_maxima, _add_peaks, _add_bench)
 
 
 # -- entry point --------------------------------------------------------------

@@ -36,6 +36,15 @@ def test_quick_run_writes_every_file(quick_run):
     assert not list(out.glob(".*.tmp")), "a temporary file was left behind"
     markdown = (out / "speed.md").read_text()
     assert "## Headline" in markdown and "## Graphs" in markdown and "## Images" in markdown
+    assert "## Peaks: grid.find_peaks vs skimage.feature.peak_local_max" in markdown
+
+
+def test_quick_run_includes_peaks(quick_run):
+    _, out = quick_run
+    report = json.loads((out / "speed.json").read_text())
+    compared = [r for r in report["peaks"] if r["peer"] is not None]
+    assert compared and all(r["check"] == "identical coordinates and order" for r in compared)
+    assert any(r["metric"].startswith("peak_local_max / grid.find_peaks") for r in report["headline"])
 
 
 def test_quick_run_json_is_complete(quick_run):
