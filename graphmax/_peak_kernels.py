@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ._kernels import _find, _heap_pop, _heap_push
+from ._kernels import _bfs_ball, _find, _heap_pop, _heap_push
 
 _jit = nb.njit(cache=True, nogil=True)
 _pjit = nb.njit(cache=True, nogil=True, parallel=True)
@@ -119,8 +119,29 @@ def superlevel_persistence(indptr, indices, order):
     Union by size with path halving: O(E α(n)) after the sort.
     """
     n = order.shape[0]
-    # Per-node work arrays in the dtype of `order` (int32 when it fits): the random reads of
-    # `rank` and `uf` dominate, and half the bytes keep more of them in cache.
+    rank, uf, size, peak, born, death, parent = _persistence_state(order)
+    max_degree = 0
+    for v in range(n):
+        max_degree = max(max_degree, indptr[v + 1] - indptr[v])
+    nbrs = np.empty(max_degree, dtype=np.int64)
+    for i in range(n):
+        v = order[i]
+        count = 0
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            if rank[u] < i:
+                nbrs[count] = u
+                count += 1
+        _enter(v, nbrs, count, rank, uf, size, peak, born, death, parent)
+    return born, death, _close_components(order, uf, born, death), parent
+
+
+@_jit
+def _persistence_state(order):
+    """Work arrays of the filtration, in the dtype of `order` (int32 when it fits:
+    the random reads of `rank` and `uf` dominate, and half the bytes keep more
+    of them in cache)."""
+    n = order.shape[0]
     rank = np.empty(n, dtype=order.dtype)
     for i in range(n):
         rank[order[i]] = i
@@ -130,50 +151,62 @@ def superlevel_persistence(indptr, indices, order):
     born = np.zeros(n, dtype=np.bool_)
     death = np.full(n, -1, dtype=np.int64)
     parent = np.full(n, -1, dtype=np.int64)
-    for i in range(n):
-        v = order[i]
-        root = -1
-        best = n
-        for j in range(indptr[v], indptr[v + 1]):
-            u = indices[j]
-            if rank[u] < i:
-                r = _find(uf, u)
-                pr = rank[peak[r]]
-                if pr < best:
-                    best = pr
-                    root = r
-        if root < 0:
-            born[v] = True
-            continue
-        elder = peak[root]
-        uf[v] = root
-        size[root] += 1
-        for j in range(indptr[v], indptr[v + 1]):
-            u = indices[j]
-            if rank[u] < i:
-                r = _find(uf, u)
-                if r != root:
-                    p = peak[r]
-                    death[p] = v
-                    parent[p] = elder
-                    if size[r] > size[root]:
-                        uf[root] = r
-                        size[r] += size[root]
-                        root = r
-                    else:
-                        uf[r] = root
-                        size[root] += size[r]
-                    peak[root] = elder
+    return rank, uf, size, peak, born, death, parent
+
+
+@_jit
+def _enter(v, nbrs, count, rank, uf, size, peak, born, death, parent):
+    """Node `v` enters the superlevel set; ``nbrs[:count]`` are its neighbours already in.
+
+    Born as a new peak when there are none; else it joins the component of
+    the eldest peak, and every other component it touches dies at `v`.
+    """
+    n = rank.shape[0]
+    root = -1
+    best = n
+    for t in range(count):
+        r = _find(uf, nbrs[t])
+        pr = rank[peak[r]]
+        if pr < best:
+            best = pr
+            root = r
+    if root < 0:
+        born[v] = True
+        return
+    elder = peak[root]
+    uf[v] = root
+    size[root] += 1
+    for t in range(count):
+        r = _find(uf, nbrs[t])
+        if r != root:
+            p = peak[r]
+            death[p] = v
+            parent[p] = elder
+            if size[r] > size[root]:  # union by size
+                uf[root] = r
+                size[r] += size[root]
+                root = r
+            else:
+                uf[r] = root
+                size[root] += size[r]
+            peak[root] = elder
+
+
+@_jit
+def _close_components(order, uf, born, death):
+    """Peaks that never died die at their component's minimum (its last node in
+    `order`); returns the `essential` mask of those peaks."""
+    n = order.shape[0]
     essential = np.zeros(n, dtype=np.bool_)
     lowest = np.empty(n, dtype=np.int64)
-    for i in range(n):  # the last node of a component in the order is its minimum
+    for i in range(n):
         v = order[i]
         lowest[_find(uf, v)] = v
     for v in range(n):
         if born[v] and death[v] < 0:
             essential[v] = True
             death[v] = lowest[_find(uf, v)]
-    return born, death, essential, parent
+    return essential
 
 
 @_jit
@@ -196,15 +229,7 @@ def grid_superlevel_persistence(shape, deltas, order, region):
     for k in range(n_nb):
         for j in range(ndim):
             offsets[k] += deltas[k, j] * strides[j]
-    rank = np.empty(n, dtype=order.dtype)  # int32 when it fits, as in `superlevel_persistence`
-    for i in range(n):
-        rank[order[i]] = i
-    uf = np.arange(n).astype(order.dtype)
-    size = np.ones(n, dtype=order.dtype)
-    peak = np.arange(n).astype(order.dtype)
-    born = np.zeros(n, dtype=np.bool_)
-    death = np.full(n, -1, dtype=np.int64)
-    parent = np.full(n, -1, dtype=np.int64)
+    rank, uf, size, peak, born, death, parent = _persistence_state(order)
     coord = np.empty(ndim, dtype=np.int64)
     nbrs = np.empty(n_nb, dtype=np.int64)
     for i in range(n):
@@ -228,47 +253,10 @@ def grid_superlevel_persistence(shape, deltas, order, region):
                 if rank[u] < i:
                     nbrs[count] = u
                     count += 1
-        root = -1
-        best = n
-        for t in range(count):
-            r = _find(uf, nbrs[t])
-            pr = rank[peak[r]]
-            if pr < best:
-                best = pr
-                root = r
-        if root < 0:
-            born[v] = True
-            continue
-        elder = peak[root]
-        uf[v] = root
-        size[root] += 1
-        for t in range(count):
-            r = _find(uf, nbrs[t])
-            if r != root:
-                p = peak[r]
-                death[p] = v
-                parent[p] = elder
-                if size[r] > size[root]:
-                    uf[root] = r
-                    size[r] += size[root]
-                    root = r
-                else:
-                    uf[r] = root
-                    size[root] += size[r]
-                peak[root] = elder
-    essential = np.zeros(n, dtype=np.bool_)
-    lowest = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        v = order[i]
-        lowest[_find(uf, v)] = v
-    for v in range(n):
-        if born[v] and death[v] < 0:
-            essential[v] = True
-            death[v] = lowest[_find(uf, v)]
-    return born, death, essential, parent
+        _enter(v, nbrs, count, rank, uf, size, peak, born, death, parent)
+    return born, death, _close_components(order, uf, born, death), parent
 
 
-# -- spacing on graphs ------------------------------------------------------------------------
 @_jit
 def suppress_hops(indptr, indices, candidates, d):
     """Greedy non-maximum suppression by hop distance.
@@ -282,32 +270,17 @@ def suppress_hops(indptr, indices, candidates, d):
     m = candidates.shape[0]
     keep = np.zeros(m, dtype=np.bool_)
     covered = np.zeros(n, dtype=np.bool_)
-    seen = np.full(n, -1, dtype=np.int64)
-    queue = np.empty(n, dtype=np.int64)
+    seen = np.full(n, -1, dtype=indices.dtype)
+    queue = np.empty(n, dtype=indices.dtype)
+    dummy = np.zeros(n, dtype=np.uint8)  # `_bfs_ball` reads values only to exit early
     for t in range(m):
         s = candidates[t]
         if covered[s]:
             continue
         keep[t] = True
-        seen[s] = t
-        queue[0] = s
-        head = 0
-        tail = 1
-        level_end = 1
-        depth = 0
-        while head < tail and depth < d:
-            while head < level_end:
-                v = queue[head]
-                head += 1
-                for j in range(indptr[v], indptr[v + 1]):
-                    u = indices[j]
-                    if seen[u] != t:
-                        seen[u] = t
-                        covered[u] = True
-                        queue[tail] = u
-                        tail += 1
-            level_end = tail
-            depth += 1
+        count = _bfs_ball(indptr, indices, dummy, s, d, seen, queue, False, False)[0]
+        for i in range(1, count + 1):
+            covered[queue[i]] = True
     return keep
 
 
