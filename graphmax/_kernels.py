@@ -330,13 +330,13 @@ def _bfs_ball(indptr, indices, x, s, k, seen, queue, stop_on_equal, early_exit):
 
 
 @_pjit
-def khop_compare(indptr, indices, x, k, min_neighbors, nonstrict, n_chunks):
+def khop_compare(indptr, indices, x, k, min_neighbors, nonstrict, n_chunks, candidates):
     """Strict/nonstrict maxima over the `k`-hop neighbourhood without building it.
 
-    A BFS per node, truncated at depth `k`, that stops at the first node that
-    beats the source (most nodes stop among their direct neighbours). Nodes
-    are split into `n_chunks` contiguous chunks, each with its own visit
-    stamps and queue (O(n) memory per chunk).
+    Only `candidates` (the 1-hop maxima: a k-hop maximum beats its direct
+    neighbours too) run a BFS, truncated at depth `k`, that stops at the
+    first node that beats the source. Nodes are split into `n_chunks`
+    contiguous chunks, each with its own visit stamps and queue.
     """
     n = indptr.shape[0] - 1
     out = np.zeros(n, dtype=np.bool_)
@@ -345,8 +345,9 @@ def khop_compare(indptr, indices, x, k, min_neighbors, nonstrict, n_chunks):
         seen = np.full(n, -1, dtype=indices.dtype)
         queue = np.empty(n, dtype=indices.dtype)
         for s in range(c * size, min(n, (c + 1) * size)):
-            count, stopped = _bfs_ball(indptr, indices, x, s, k, seen, queue, not nonstrict, True)
-            out[s] = not stopped and count >= min_neighbors
+            if candidates[s]:
+                count, stopped = _bfs_ball(indptr, indices, x, s, k, seen, queue, not nonstrict, True)
+                out[s] = not stopped and count >= min_neighbors
     return out
 
 

@@ -237,7 +237,10 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
         indptr, indices, _ = g.neighbours(direction)
         chunks = _bfs_chunks(g.n, indices.itemsize)
         if mode != "plateau":
-            return _kernels.khop_compare(indptr, indices, x, hops, min_neighbors, mode == "nonstrict", chunks)
+            nonstrict = mode == "nonstrict"
+            # The 1-hop scan (fast, no BFS bookkeeping) leaves only the 1-hop maxima to search.
+            candidates = _kernels.neighbour_compare(indptr, indices, x, _kernels.value_buckets(x), 0, nonstrict)
+            return _kernels.khop_compare(indptr, indices, x, hops, min_neighbors, nonstrict, chunks, candidates)
         return _khop_plateau(indptr, indices, x, hops, min_neighbors, direction == "both" or g.is_symmetric, chunks)
     if mode != "plateau" and direction == "both" and hops == 1 and radius is None:
         if min_neighbors <= 1 and not (g.symmetry_known and g.is_symmetric):
