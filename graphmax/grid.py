@@ -314,7 +314,8 @@ def _grid_maxima(a, connectivity, mode, allow_border, min_neighbors, nan_policy,
             x, shape, deltas, offsets, code, min_neighbors, allow_border, True
         )
     if candidates:
-        n_bands = 4 * numba.get_num_threads() if candidates >= _PARALLEL_FILL else 1
+        threads = numba.get_num_threads()
+        n_bands = 4 * threads if candidates >= _PARALLEL_FILL and threads > 1 else 1
         _grid_kernels.resolve_plateaus(x, state, shape, deltas, offsets, min_neighbors, nan_aware, candidates, n_bands)
     return state.view(np.bool_).reshape(a.shape)
 
