@@ -1,0 +1,40 @@
+"""A hand-set max network: the upper bound of the MaxMP architecture. NOT learned."""
+
+from __future__ import annotations
+
+import torch
+
+from .maxmp import MaxMP
+
+__all__ = ["OracleMax"]
+
+
+class OracleMax(MaxMP):
+    """`MaxMP` with hand-set weights (one channel, ``w = 1``, readout ``-10 m - 1``).
+
+    **Not a learned model.** It shows that the architecture represents the
+    exact indicator: on ranks, a strict maximum gets a logit
+    ``>= 10 tanh(1) - 1 > 0``, a tie or isolated node ``-1``, any other node
+    ``<= -10 tanh(1) - 1``. `graphmax.learn.train_detector` returns it
+    untrained; the benchmark lists it as an upper bound, apart from the
+    learned models. Its parameters do not require gradients.
+    """
+
+    learned = False
+
+    def __init__(self):
+        super().__init__(hidden_channels=1, normalize="rank")
+
+    def reset_parameters(self):
+        with torch.no_grad():
+            self.conv.lin.weight.fill_(1.0)
+            self.readout.weight.fill_(-10.0)
+            self.readout.bias.fill_(-1.0)
+        for p in self.parameters():
+            p.requires_grad_(False)
+
+    def config(self) -> dict:
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(hand-set, not learned)"

@@ -1,0 +1,146 @@
+"""train_detector / Detector: learning beats a trivial classifier, determinism, save/load, every graph form."""
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see graphmax/learn/__init__.py; before torch starts
+
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+pytest.importorskip("torch_geometric")
+
+import torch  # noqa: E402
+from torch_geometric.data import Data  # noqa: E402
+
+import graphmax as gm  # noqa: E402
+from graphmax.learn import Detector, data, metrics, train_detector  # noqa: E402
+from graphmax.learn.models import OracleMax  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def small_sets():
+    return data.make_dataset(40, seed=0, size=(10, 25)), data.make_dataset(15, seed=0, size=(10, 25), split="val")
+
+
+@pytest.fixture(scope="module")
+def maxmp(small_sets):
+    train, val = small_sets
+    return train_detector("maxmp", train=train, val=val, epochs=8, progress=False)
+
+
+def _f1(det, ds):
+    preds = [p > 0 for p in det.predict_data(ds)]
+    return metrics.evaluate_masks([d.y.numpy() for d in ds], preds)["f1"]
+
+
+def test_tiny_training_beats_the_all_false_classifier(maxmp, small_sets):
+    test = data.make_dataset(15, seed=0, size=(10, 25), split="test")
+    trivial = metrics.evaluate_masks([d.y.numpy() for d in test], [np.zeros(d.num_nodes, bool) for d in test])
+    assert trivial["f1"] == 0.0
+    assert _f1(maxmp, test) > 0.9
+    assert maxmp.learned
+    t = maxmp.training
+    assert t["seed"] == 0 and 1 <= t["best_epoch"] <= t["epochs"] <= 8 and len(t["history"]) == t["epochs"]
+    assert {"loss", "val_loss", "val_f1", "val_accuracy"} <= set(t["history"][0])
+
+
+@pytest.mark.parametrize("name", ["sage", "adjcnn"])
+def test_baselines_train_and_beat_all_false(name, small_sets):
+    train, val = small_sets
+    det = train_detector(name, train=train, val=val, epochs=30, progress=False)
+    assert _f1(det, val) > 0.0
+
+
+def test_same_seed_same_weights(small_sets):
+    train, val = small_sets
+    a = train_detector("sage", train=train[:12], val=val[:5], epochs=2, seed=5, progress=False)
+    b = train_detector("sage", train=train[:12], val=val[:5], epochs=2, seed=5, progress=False)
+    c = train_detector("sage", train=train[:12], val=val[:5], epochs=2, seed=6, progress=False)
+    sa, sb, sc = a.model.state_dict(), b.model.state_dict(), c.model.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    assert not all(torch.equal(sa[k], sc[k]) for k in sa)
+
+
+def test_model_selection_uses_the_best_validation_epoch(maxmp):
+    h = maxmp.training["history"]
+    best = max(h, key=lambda r: (r["val_f1"], -r["val_loss"]))
+    assert maxmp.training["best_epoch"] == best["epoch"]
+    assert maxmp.training["val_f1"] == best["val_f1"]
+
+
+@pytest.mark.parametrize("name", ["maxmp", "pna", "adjcnn", "oracle"])
+def test_save_load_round_trip(name, small_sets, tmp_path):
+    train, val = small_sets
+    det = train_detector(name, train=train[:10], val=val[:4], epochs=1, progress=False)
+    path = det.save(tmp_path / "det.pt")
+    assert not [p for p in tmp_path.iterdir() if p.name != "det.pt"], "temporary file left behind"
+    back = Detector.load(path)
+    assert back.name == name and back.config == json.loads(json.dumps(det.config))
+    for d in val:
+        np.testing.assert_array_equal(back.logits(d), det.logits(d))
+    payload = torch.load(path, weights_only=True)  # no pickled code needed
+    assert json.loads(payload["config"])["model"] == name
+
+
+def test_load_rejects_other_files(tmp_path):
+    torch.save({"a": torch.zeros(1)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a graphmax.learn.Detector"):
+        Detector.load(tmp_path / "other.pt")
+
+
+def test_oracle_is_returned_untrained_and_labelled():
+    det = Detector(OracleMax(), "oracle")
+    assert not det.learned and "not learned" in repr(det)
+    trained = train_detector("oracle", train=data.make_dataset(2), val=data.make_dataset(1))
+    assert trained.learned is False and trained.training["learned"] is False
+
+
+def test_predict_accepts_every_graph_form(maxmp):
+    G = nx.karate_club_graph()
+    x = np.random.default_rng(0).random(G.number_of_nodes())
+    want = maxmp.predict(G, x)
+    assert want.dtype == bool and want.shape == (34,)
+    A = nx.to_scipy_sparse_array(G, nodelist=list(G))
+    ei = torch.from_numpy(np.array(A.nonzero()))
+    for graph in (A, A.toarray(), sp.coo_matrix(A), gm.as_graph(G), ei, Data(edge_index=ei, num_nodes=34)):
+        np.testing.assert_array_equal(maxmp.predict(graph, x), want)
+    np.testing.assert_array_equal(maxmp.predict(Data(edge_index=ei, x=torch.from_numpy(x)[:, None], num_nodes=34)),
+                                  want)
+    # a directed graph is read with direction="both", like local_maxima's default
+    np.testing.assert_array_equal(maxmp.predict(nx.DiGraph(nx.path_graph(4)), [1, 3, 2, 0]), [False, True, False, False])
+    # 2-D x: independent channels
+    both = maxmp.predict(G, np.stack([x, -x], axis=1))
+    assert both.shape == (34, 2)
+    np.testing.assert_array_equal(both[:, 0], want)
+    # integer values (ties) and bool
+    assert maxmp.predict(nx.path_graph(3), np.array([1, 1, 0])).tolist() == [False, False, False]
+    assert maxmp.predict(nx.path_graph(3), np.array([False, True, False])).tolist() == [False, True, False]
+    assert maxmp.predict(nx.empty_graph(0), np.zeros(0)).shape == (0,)
+    proba = maxmp.predict_proba(G, x)
+    assert ((0 <= proba) & (proba <= 1)).all()
+
+
+def test_predict_matches_the_exact_answer_on_a_real_graph(maxmp):
+    G = nx.les_miserables_graph()
+    x = np.random.default_rng(1).random(G.number_of_nodes())
+    np.testing.assert_array_equal(maxmp.predict(G, x), gm.local_maxima(G, x, mode="strict"))
+
+
+def test_predict_errors(maxmp):
+    G = nx.path_graph(3)
+    with pytest.raises(ValueError, match="one entry per node"):
+        maxmp.predict(G, [1.0, 2.0])
+    with pytest.raises(ValueError, match="NaN"):
+        maxmp.predict(G, [1.0, np.nan, 2.0])
+    with pytest.raises(TypeError, match="`x` is required"):
+        maxmp.predict(G)
+    with pytest.raises(TypeError):
+        maxmp.predict(G, ["a", "b", "c"])
+    with pytest.raises(ValueError, match="`model`"):
+        train_detector("resnet")
