@@ -34,13 +34,13 @@ import platform
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
+
+from benchmarks._common import atomic_write, write_text
 
 # Before torch or numba start an OpenMP runtime: see graphmax/learn/__init__.py (spinning threads of
 # one runtime starve the other on a small machine).
@@ -601,7 +601,7 @@ def plot_sizes(report, path):
         axes[row, 0].legend(fontsize=7, loc="lower left")
     fig.suptitle("Learned strict-local-maximum detectors vs size (mean over seeds, bars: worst..best seed)")
     fig.tight_layout()
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     plt.close(fig)
 
 
@@ -648,31 +648,11 @@ def plot_shift(report, path):
     ax.set_title("One-pixel (non-cyclic) shift: outputs that change (mean over seeds)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     plt.close(fig)
 
 
 # -- files and environment ----------------------------------------------------------------------------
-def _atomic_write(path, write: Callable[[str], None]):
-    """Write `path` through a temporary file in the same folder, then `os.replace` it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _write_text(path, text):
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
 def _json_default(value):
     if isinstance(value, np.generic):
         return value.item()
@@ -838,7 +818,7 @@ def run(plan, plan_name, variants, out, *, images=True, progress=True, threads=2
             report["image_seconds"][key] = time.perf_counter() - t_images
             bar.update()
         report["wall_seconds"] = time.perf_counter() - t_start
-        _write_text(out / "learned.json", json.dumps(report, indent=1, default=_json_default) + "\n")
+        write_text(out / "learned.json", json.dumps(report, indent=1, default=_json_default) + "\n")
     bar.close()
     report["complete"] = True
     report["wall_seconds"] = time.perf_counter() - t_start
@@ -849,8 +829,8 @@ def run(plan, plan_name, variants, out, *, images=True, progress=True, threads=2
 def write_outputs(report, out):
     """Summarise a complete `report` and write learned.json, learned.md and the plots into `out`."""
     report["summary"] = summarise(report)
-    _write_text(out / "learned.json", json.dumps(report, indent=1, default=_json_default) + "\n")
-    _write_text(out / "learned.md", render_markdown(report, report["summary"]))
+    write_text(out / "learned.json", json.dumps(report, indent=1, default=_json_default) + "\n")
+    write_text(out / "learned.md", render_markdown(report, report["summary"]))
     if report["graphs"] and all(report["graphs"].values()):
         plot_sizes(report, out / "learned_size.png")
     if report["images"]:

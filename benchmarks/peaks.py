@@ -23,13 +23,13 @@ same machine state; scikit-image's slow cases (a call over 2 s) run once.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
-import time
 from typing import Any, Callable
 
 import numpy as np
+
+from benchmarks._common import time_once
 
 __all__ = ["PeakMismatch", "run", "main"]
 
@@ -40,25 +40,13 @@ class PeakMismatch(AssertionError):
     """grid.find_peaks and peak_local_max returned different coordinates."""
 
 
-def _time(call: Callable[[], Any]) -> float:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        call()
-        return time.perf_counter() - start
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _best_pair(ours: Callable[[], Any], theirs: Callable[[], Any], repeat: int) -> tuple[float, float, int]:
     """Best times of two calls timed alternately; the peer's repeats stop once one call passed 2 s."""
     best_ours, best_theirs, peer_calls = np.inf, np.inf, 0
     for _ in range(repeat):
-        best_ours = min(best_ours, _time(ours))
+        best_ours = min(best_ours, time_once(ours))
         if peer_calls == 0 or best_theirs < 2.0:
-            best_theirs = min(best_theirs, _time(theirs))
+            best_theirs = min(best_theirs, time_once(theirs))
             peer_calls += 1
     return best_ours, best_theirs, peer_calls
 
@@ -124,7 +112,7 @@ def run(quick: bool, *, repeat: int | None = None, seed: int = 0) -> list[dict]:
     g = random_graph(n, 16, seed)
     x = np.random.default_rng(seed + 1).random(n)
     prom = prominence(g, x)  # warm-up
-    best = min(_time(lambda: prominence(g, x)) for _ in range(repeat))
+    best = min(time_once(lambda: prominence(g, x)) for _ in range(repeat))
     check = "not compared (full size)"
     if quick:
         check = _check_against_gudhi(g, x, prom)

@@ -20,7 +20,6 @@ Every case follows the same steps:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import gc
 import importlib.metadata
@@ -46,6 +45,7 @@ import graphmax as gm
 from graphmax import grid
 
 from . import peers
+from ._common import atomic_write, time_once, write_text
 
 __all__ = ["main", "build_parser", "PeerMismatch"]
 
@@ -413,22 +413,10 @@ class Contender:
     prepare_s: float | None = None
 
 
-def _time_once(call: Callable[[], Any]) -> float:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        call()
-        return time.perf_counter() - start
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def best_time(call: Callable[[], Any], repeat: int) -> float:
     """Best of `repeat` timed calls after one warm-up call, in seconds."""
     call()
-    return min(_time_once(call) for _ in range(repeat))
+    return min(time_once(call) for _ in range(repeat))
 
 
 def _check_same(case_name: str, contender: Contender, mask: Any, reference: np.ndarray) -> None:
@@ -472,7 +460,7 @@ def measure(case_name: str, contenders: list[Contender], repeat: int) -> list[di
     times: dict[str, list[float]] = {c.key: [] for c in active}
     for _ in range(repeat):
         for contender in active:
-            times[contender.key].append(_time_once(contender.call))
+            times[contender.key].append(time_once(contender.call))
     return [
         {
             "key": c.key,
@@ -1223,7 +1211,7 @@ def plot_graphs(cases: list[dict], path: Path) -> bool:
         ax.legend(fontsize=7)
     for ax in axes[len(families):]:
         ax.set_visible(False)
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     return True
 
 
@@ -1242,7 +1230,7 @@ def plot_images(cases: list[dict], path: Path) -> bool:
     fig = Figure(figsize=(5 * len(modes), 0.45 * rows + 2), layout="constrained")
     for ax, mode in zip(fig.subplots(1, len(modes), squeeze=False)[0], modes):
         _image_panel(ax, [c for c in chosen if c["case"]["mode"] == mode], mode)
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     return True
 
 
@@ -1275,27 +1263,8 @@ def write_plots(cases: list[dict], out: Path) -> list[str]:
 
 
 # -- files --------------------------------------------------------------------------------------
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Write `path` through a temporary file in the same folder and `os.replace` it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _write_text(path: Path, text: str) -> None:
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
 def write_json(report: dict, path: Path) -> None:
-    _write_text(path, json.dumps(report, indent=1, default=_json_default) + "\n")
+    write_text(path, json.dumps(report, indent=1, default=_json_default) + "\n")
 
 
 def _json_default(value: Any) -> Any:
@@ -1436,7 +1405,7 @@ def _run_cases(report: dict, settings: Settings) -> None:
 def _run_peaks(report: dict, settings: Settings) -> None:
     """grid.find_peaks vs peak_local_max and prominence (`benchmarks.peaks`), when scikit-image is installed."""
     try:
-        import skimage  # noqa: F401
+        import skimage  # noqa: F401  (is the peer installed?)
     except ImportError:
         report["peaks"] = []
         report["peaks_note"] = "scikit-image not installed: grid.find_peaks not compared"
@@ -1457,7 +1426,7 @@ def _finish(report: dict, settings: Settings) -> None:
     report["complete"] = True
     report["plots"] = write_plots(report["cases"], settings.out)
     write_json(report, settings.out / "speed.json")
-    _write_text(settings.out / "speed.md", render_markdown(report))
+    write_text(settings.out / "speed.md", render_markdown(report))
     if not settings.quiet:
         print(render_text(report))
         print(f"\nwrote speed.json, speed.md and {', '.join(report['plots']) or 'no plots'} in {settings.out}")

@@ -115,14 +115,6 @@ def _classify_pieces(
     n_nb = offsets.shape[0]
     length = shape[ndim - 1]
     n_chunks = (length + chunk - 1) // chunk
-    # State of an interior pixel from (neighbour max) vs (own value).
-    if_lower = MAX if n_nb >= min_neighbors else NOT_MAX
-    if mode == STRICT:
-        if_equal = NOT_MAX
-    elif mode == NONSTRICT:
-        if_equal = if_lower
-    else:
-        if_equal = CANDIDATE
     neighbour_max = np.empty(chunk, dtype=x.dtype)
     n_valid = np.empty(chunk if nan_aware else 0, dtype=np.int32)  # non-NaN neighbours
     row_valid = np.empty(n_nb, dtype=np.bool_)
