@@ -104,9 +104,9 @@ def local_maxima(
        not to be a maximum; large jobs first fill in parallel the plateaus
        that lie within bands of the image.
 
-    Cost O(n K) for K neighbours per pixel; no adjacency is built. On
-    2048x2048 float64 noise it runs in ~2.5 ms on 2 threads
-    (``skimage.morphology.local_maxima``: ~46 ms).
+    Cost O(n K) for K neighbours per pixel; no adjacency is built. Measured
+    against scikit-image in ``benchmarks/results/speed.md``
+    (``python -m benchmarks.speed``).
 
     Examples
     --------
