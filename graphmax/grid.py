@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from . import _grid_kernels
 from ._maxima import _check_int, _check_mode
+from ._peaks import _at_least
 from ._values import check_nan_policy, kernel_values
 
 __all__ = ["find_peaks", "grid_adjacency", "local_maxima", "local_minima", "prominence"]
@@ -701,27 +702,6 @@ def _candidates(a, fp, thresholds, border, label_mask=None):
 def _refuse_nan(n_nan):
     if n_nan:
         raise ValueError(f"`image` contains {n_nan} NaN value(s); peaks need ordered values")
-
-
-def _at_least(values, bound):
-    """``values >= bound`` compared exactly (integer values against a float bound)."""
-    import math
-
-    if values.dtype.kind in "iu" and isinstance(bound, (float, np.floating)):
-        if bound == np.inf:
-            return np.zeros(values.shape, dtype=bool)
-        if bound == -np.inf:
-            return np.ones(values.shape, dtype=bool)
-        bound = math.ceil(bound)
-    if values.dtype.kind in "iu":
-        bound = int(bound)
-        info = np.iinfo(values.dtype)
-        if bound <= info.min:
-            return np.ones(values.shape, dtype=bool)
-        if bound > info.max:
-            return np.zeros(values.shape, dtype=bool)
-        return values >= values.dtype.type(bound)
-    return values >= bound
 
 
 def _zero_border(mask, border):
