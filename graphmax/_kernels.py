@@ -152,6 +152,36 @@ def _heap_pop(hd, hn, size):
 
 
 @_jit
+def _dijkstra_ball(indptr, indices, weights, s, r, dist, done, touched, hd, hn):
+    """Dijkstra from `s` stopped at distance `r`; the ball (`s` first) ends up in
+    ``touched[:count]``. Every node given a distance ``<= r`` is settled, so the
+    nodes touched are exactly the ball. `dist` (all inf) and `done` (all False)
+    are restored for the next source; `hd`/`hn` are heap storage of E + 1."""
+    dist[s] = 0.0
+    touched[0] = s
+    count = 1
+    size = _heap_push(hd, hn, 0, 0.0, s)
+    while size > 0:
+        d, v, size = _heap_pop(hd, hn, size)
+        if done[v] or d > dist[v]:
+            continue
+        done[v] = True
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            nd = d + weights[j]
+            if nd <= r and nd < dist[u] and not done[u]:
+                if dist[u] == np.inf:
+                    touched[count] = u
+                    count += 1
+                dist[u] = nd
+                size = _heap_push(hd, hn, size, nd, u)
+    for i in range(count):
+        dist[touched[i]] = np.inf
+        done[touched[i]] = False
+    return count
+
+
+@_jit
 def radius_csr(indptr, indices, weights, r):
     """CSR of every other node at weighted shortest-path distance ``<= r``.
 
@@ -175,37 +205,13 @@ def radius_csr(indptr, indices, weights, r):
                 out_indptr[v + 1] = out_indptr[v] + counts[v]
             out_indices = np.empty(out_indptr[n], dtype=indices.dtype)
         for s in range(n):
-            ntouched = 0
-            dist[s] = 0.0
-            touched[ntouched] = s
-            ntouched += 1
-            size = _heap_push(hd, hn, 0, 0.0, s)
-            found = 0
-            while size > 0:
-                d, v, size = _heap_pop(hd, hn, size)
-                if done[v] or d > dist[v]:
-                    continue
-                done[v] = True
-                if v != s:
-                    if phase == 1:
-                        out_indices[out_indptr[s] + found] = v
-                    found += 1
-                for j in range(indptr[v], indptr[v + 1]):
-                    u = indices[j]
-                    nd = d + weights[j]
-                    if nd <= r and nd < dist[u] and not done[u]:
-                        if dist[u] == np.inf:
-                            touched[ntouched] = u
-                            ntouched += 1
-                        dist[u] = nd
-                        size = _heap_push(hd, hn, size, nd, u)
-            for i in range(ntouched):
-                dist[touched[i]] = np.inf
-                done[touched[i]] = False
+            count = _dijkstra_ball(indptr, indices, weights, s, r, dist, done, touched, hd, hn)
             if phase == 0:
-                counts[s] = found
+                counts[s] = count - 1
             else:
-                out_indices[out_indptr[s] : out_indptr[s + 1]].sort()
+                row = out_indices[out_indptr[s] : out_indptr[s + 1]]
+                row[:] = touched[1:count]
+                row.sort()
     return out_indptr, out_indices
 
 

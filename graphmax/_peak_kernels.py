@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ._kernels import _bfs_ball, _find, _heap_pop, _heap_push
+from ._kernels import _bfs_ball, _dijkstra_ball, _find
 
 _jit = nb.njit(cache=True, nogil=True)
 _pjit = nb.njit(cache=True, nogil=True, parallel=True)
@@ -301,28 +301,9 @@ def suppress_radius(indptr, indices, weights, candidates, r):
         if covered[s]:
             continue
         keep[t] = True
-        n_touched = 1
-        touched[0] = s
-        dist[s] = 0.0
-        size = _heap_push(hd, hn, 0, 0.0, s)
-        while size > 0:
-            dv, v, size = _heap_pop(hd, hn, size)
-            if done[v] or dv > dist[v]:
-                continue
-            done[v] = True
-            covered[v] = True
-            for j in range(indptr[v], indptr[v + 1]):
-                u = indices[j]
-                nd = dv + weights[j]
-                if nd <= r and nd < dist[u] and not done[u]:
-                    if dist[u] == np.inf:
-                        touched[n_touched] = u
-                        n_touched += 1
-                    dist[u] = nd
-                    size = _heap_push(hd, hn, size, nd, u)
-        for i in range(n_touched):
-            dist[touched[i]] = np.inf
-            done[touched[i]] = False
+        count = _dijkstra_ball(indptr, indices, weights, s, r, dist, done, touched, hd, hn)
+        for i in range(count):
+            covered[touched[i]] = True
     return keep
 
 
