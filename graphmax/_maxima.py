@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from . import _kernels
-from ._graph import _check_direction, as_graph
+from ._graph import _check_direction, _rows, as_graph
 from ._values import as_values, check_nan_policy, kernel_values
 
 __all__ = ["local_maxima", "local_minima", "neighbourhood"]
@@ -290,7 +290,7 @@ def _plateau_outside_count(indptr, indices, x, root, candidate):
     Only computed for candidate plateaus (others get 0); O(E log E) worst case.
     """
     n = indptr.shape[0] - 1
-    src = np.repeat(np.arange(n), np.diff(indptr))
+    src = _rows(indptr)
     keep = candidate[src] & (x[indices] != x[src])
     pairs = np.unique(np.stack([root[src[keep]], indices[keep].astype(np.int64)]), axis=1)
     per_root = np.bincount(pairs[0], minlength=n)

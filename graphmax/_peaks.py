@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _peak_kernels
-from ._graph import Graph, _check_direction, as_graph
+from ._graph import Graph, _check_direction, _rows, as_graph
 from ._maxima import _ball_csr, _check_int, _check_radius, _resolve_ball, local_maxima
 from ._prominence import graph_prominence, signal_values
 from ._values import kernel_values
@@ -339,7 +339,7 @@ def _check_spacing(min_distance, min_distance_radius):
 # -- steps --------------------------------------------------------------------------------------
 def _label_graph(g, lab):
     """`g` with only the edges inside one positive label: every label its own graph."""
-    src = np.repeat(np.arange(g.n, dtype=g.indptr.dtype), np.diff(g.indptr))
+    src = _rows(g.indptr)
     keep = (lab[src] == lab[g.indices]) & (lab[src] != 0)
     indptr = np.zeros(g.n + 1, dtype=g.indptr.dtype)
     np.cumsum(np.bincount(src[keep], minlength=g.n), out=indptr[1:])

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from ._graph import Graph, as_graph, from_edges
+from ._graph import Graph, _rows, as_graph, from_edges
 
 __all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "read_graph", "read_values", "write_result", "dump_result"]
 
@@ -463,7 +463,7 @@ def _read_networkx(path, fmt, weight_column):
 
 def _symmetrised(g):
     """`g` with every edge also read backwards (parallel edges keep the smaller weight)."""
-    src = np.repeat(np.arange(g.n, dtype=np.int64), np.diff(g.indptr))
+    src = _rows(g.indptr).astype(np.int64)
     dst = g.indices.astype(np.int64)
     edges = np.concatenate([np.stack([src, dst], 1), np.stack([dst, src], 1)])
     w = None if g.weights is None else np.concatenate([g.weights, g.weights])

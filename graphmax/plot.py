@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._graph import _rows
+
 __all__ = ["plot_graph_peaks", "plot_image_peaks", "plot_persistence"]
 
 _PEAK_COLOUR = "#d62728"
@@ -34,7 +36,7 @@ def _positions(g, pos, layout_seed):
         indptr, indices, _ = g.neighbours("both")
         G = nx.Graph()
         G.add_nodes_from(range(g.n))
-        src = np.repeat(np.arange(g.n), np.diff(indptr))
+        src = _rows(indptr)
         G.add_edges_from(zip(src.tolist(), indices.tolist()))
         layout = nx.spring_layout(G, seed=layout_seed)
         return np.array([layout[v] for v in range(g.n)], dtype=np.float64).reshape(g.n, 2)
@@ -112,7 +114,7 @@ def plot_graph_peaks(graph, x, peaks=None, *, pos=None, ax=None, layout_seed=0, 
         from matplotlib.collections import LineCollection
 
         indptr, indices, _ = g.neighbours("both")
-        src = np.repeat(np.arange(g.n), np.diff(indptr))
+        src = _rows(indptr)
         once = src < indices
         segments = np.stack([xy[src[once]], xy[indices[once]]], axis=1)
         ax.add_collection(LineCollection(segments, colors="0.6", linewidths=0.5, alpha=0.6, zorder=1, gid="edges"))
