@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from ._graph import Graph, _rows, as_graph, from_edges
+from ._graph import Graph, _known_symmetric, as_graph, from_edges
 
 __all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "read_graph", "read_values", "write_result", "dump_result"]
 
@@ -462,12 +462,9 @@ def _read_networkx(path, fmt, weight_column):
 
 
 def _symmetrised(g):
-    """`g` with every edge also read backwards (parallel edges keep the smaller weight)."""
-    src = _rows(g.indptr).astype(np.int64)
-    dst = g.indices.astype(np.int64)
-    edges = np.concatenate([np.stack([src, dst], 1), np.stack([dst, src], 1)])
-    w = None if g.weights is None else np.concatenate([g.weights, g.weights])
-    return from_edges(edges, n=g.n, weights=w, names=g.names)
+    """`g` with every edge also read backwards (parallel edges keep the smaller weight):
+    the graph of its ``"both"`` neighbour relation."""
+    return _known_symmetric(Graph(g.n, *g.neighbours("both"), g.names))
 
 
 # -- values ----------------------------------------------------------------------
