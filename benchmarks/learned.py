@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+from graphmax.cli import _int_at_least
+
 from benchmarks._common import atomic_write, write_text
 
 # Before torch or numba start an OpenMP runtime: see graphmax/learn/__init__.py (spinning threads of
@@ -699,28 +701,18 @@ def build_parser(prog=PROG):
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="one seed, smaller sets and fewer epochs (< 5 min on 2 cores)")
     size.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)  # seconds; for the test suite
-    parser.add_argument("--seeds", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--seeds", type=_int_at_least(1), default=None, metavar="N",
                         help="seeds 0..N-1 (default: 3, or 1 with --quick)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: benchmarks/results/)")
     parser.add_argument("--models", default=None, metavar="LIST",
                         help=f"comma-separated graph models to run (default: all of {', '.join(VARIANTS)})")
     parser.add_argument("--no-images", action="store_true", help="skip the image CNN part")
-    parser.add_argument("--threads", type=_positive_int, default=2, metavar="T",
+    parser.add_argument("--threads", type=_int_at_least(1), default=2, metavar="T",
                         help="torch threads (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--from-json", type=Path, default=None, metavar="FILE",
                         help="no training: rewrite learned.md and the plots in --out from a complete learned.json")
     return parser
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def main(argv=None, prog=PROG):
