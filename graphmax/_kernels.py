@@ -564,6 +564,77 @@ def both_compare(indptr, indices, x, q, min_neighbors, nonstrict):
 
 
 @_pjit
+def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict):
+    """`both_compare` straight on a user's CSR arrays, validating them on the way.
+
+    The arrays are trusted for nothing: every index is bounds-checked before
+    it is used. Returns ``(clean, mask)``; `clean` is False, and `mask`
+    meaningless, unless `indptr` is non-decreasing from 0 to ``len(indices)``,
+    every row strictly increasing, in range and without its diagonal, and every
+    stored value nonzero and not NaN (exactly what `_graph._from_canonical_csr`
+    accepts as is). The caller then takes the general path, which cleans the
+    matrix. The validation rides along the in-neighbour pass, which reads
+    every entry anyway: on a 16M-edge graph this saves the separate ~9 ms
+    check pass and the ~2 ms value pass, and builds no `Graph`.
+    ``min_neighbors`` must be 0 or 1.
+    """
+    n = indptr.shape[0] - 1
+    m = indices.shape[0]
+    if n < 0 or indptr[0] != 0 or indptr[n] != m or data.shape[0] != m:
+        return False, np.zeros(max(n, 0), dtype=np.bool_)
+    bad = 0
+    for v in nb.prange(n):
+        bad += indptr[v + 1] < indptr[v]
+    if bad:
+        return False, np.zeros(n, dtype=np.bool_)
+    # 1. Out-neighbour scan with early exit (indices bounds-checked): the candidates.
+    cand = np.zeros(n, dtype=np.bool_)
+    for v in nb.prange(n):
+        qv = q[v]
+        xv = x[v]
+        ok = True
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            if u < 0 or u >= n:
+                bad += 1
+                ok = False
+                break
+            qu = q[u]
+            if qu > qv or (qu == qv and (x[u] > xv or (x[u] == xv and not nonstrict))):
+                ok = False
+                break
+        cand[v] = ok
+    if bad:
+        return False, cand
+    # 2. Every entry: validity, and in-neighbours that beat a candidate.
+    has_in = np.zeros(n, dtype=np.bool_)
+    for v in nb.prange(n):
+        qv = q[v]
+        xv = x[v]
+        prev = -1
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            d = data[j]
+            if u <= prev or u == v or u >= n or d == 0 or d != d:
+                bad += 1
+                break
+            prev = u
+            if cand[u]:
+                qu = q[u]
+                if qv > qu or (qv == qu and (xv > x[u] or (xv == x[u] and not nonstrict))):
+                    cand[u] = False
+                elif min_neighbors > 0 and indptr[u + 1] == indptr[u] and not has_in[u]:
+                    has_in[u] = True
+    if bad:
+        return False, cand
+    if min_neighbors > 0:
+        for v in nb.prange(n):
+            if cand[v] and indptr[v + 1] == indptr[v] and not has_in[v]:
+                cand[v] = False
+    return True, cand
+
+
+@_pjit
 def csr_is_clean(indptr, indices, n):
     """True when every row is strictly increasing (sorted, no duplicates), in
     range, and without its own diagonal entry: a CSR graphmax can take as is.

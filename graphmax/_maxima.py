@@ -6,6 +6,7 @@ import math
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import _kernels
 from ._graph import _check_direction, _rows, as_graph
@@ -190,14 +191,18 @@ def local_minima(
 
 
 def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy, indices, reverse):
-    g = as_graph(graph)
-    a = as_values(x, g.n)
     mode = _check_mode(mode)
     direction = _check_direction(direction)
     hops = _check_int(hops, "hops", 1)
     radius = _check_radius(radius, hops)
     min_neighbors = _check_int(min_neighbors, "min_neighbors", 0)
     nan_policy = check_nan_policy(nan_policy)
+    if mode != "plateau" and hops == 1 and radius is None and direction == "both" and min_neighbors <= 1:
+        mask = _raw_csr_maxima(graph, x, mode, min_neighbors, reverse)
+        if mask is not None:
+            return np.flatnonzero(mask) if indices else mask
+    g = as_graph(graph)
+    a = as_values(x, g.n)
     channels = a[:, None] if a.ndim == 1 else a
     if a.dtype.kind == "f":
         nan = np.isnan(channels)
@@ -228,6 +233,42 @@ def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy,
 def _ids(g, mask):
     ids = np.flatnonzero(mask)
     return ids if g.names is None else [g.names[i] for i in ids]
+
+
+def _raw_csr_maxima(graph, x, mode, min_neighbors, reverse):
+    """1-hop strict/nonstrict maxima of a scipy CSR matrix without building a `Graph`.
+
+    The common call -- a raw CSR, default ``direction="both"``, one channel of
+    values without NaN -- goes to `_kernels.raw_both_compare`, which validates
+    the matrix in the same passes that compute the answer. Returns None
+    whenever anything is unusual (another format or dtype, a matrix that
+    needs cleaning, NaN values, bad arguments): the general path then
+    handles it, with its errors, and gives the same answer.
+    """
+    if not (sp.issparse(graph) and graph.format == "csr" and graph.ndim == 2):
+        return None
+    n = graph.shape[0]
+    indptr, indices, data = graph.indptr, graph.indices, graph.data
+    if (
+        graph.shape[1] != n
+        or indptr.shape != (n + 1,)
+        or indptr.dtype != indices.dtype
+        or indices.dtype not in (np.int32, np.int64)
+        or data.dtype not in (np.float64, np.bool_)
+        or not all(a.flags.c_contiguous for a in (indptr, indices, data))
+    ):
+        return None
+    try:
+        a = as_values(x, n)
+    except (TypeError, ValueError):
+        return None
+    if a.ndim != 1 or (a.dtype.kind == "f" and np.isnan(a).any()):
+        return None
+    xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
+    clean, mask = _kernels.raw_both_compare(
+        indptr, indices, data, xv, _kernels.value_buckets(xv), min_neighbors, mode == "nonstrict"
+    )
+    return mask if clean else None
 
 
 def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):

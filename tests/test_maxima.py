@@ -269,3 +269,116 @@ def test_negative_weights_with_radius():
     g = gm.from_edges([[0, 1]], n=2, weights=[math.inf])
     with pytest.raises(ValueError, match="finite edge weights"):
         gm.local_maxima(g, [1, 2], radius=1.0)
+
+
+# -- a raw scipy CSR straight into the kernel (validation fused with the scan) -----------------
+@st.composite
+def raw_csr(draw, max_n=9):
+    """A scipy CSR built from its arrays as given: rows may be unsorted, hold
+    duplicates, self-loops, stored zeros or NaN -- or be perfectly clean."""
+    n = draw(st.integers(1, max_n))
+    rows = []
+    for v in range(n):
+        cols = draw(st.lists(st.integers(0, n - 1), max_size=4))
+        if draw(st.booleans()):  # most rows clean: sorted, unique, no diagonal
+            cols = sorted(set(c for c in cols if c != v))
+        rows.append(cols)
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    indices = np.array([c for r in rows for c in r], dtype=np.int64)
+    kind = draw(st.sampled_from(["ones", "weights", "zeros", "nan", "bool"]))
+    m = indices.size
+    if kind == "bool":
+        data = np.ones(m, dtype=bool)
+    else:
+        data = np.array([draw(st.sampled_from([1.0, 2.5] + ([0.0] if kind == "zeros" else [])
+                                              + ([math.nan] if kind == "nan" else []))) for _ in range(m)])
+        if kind == "ones":
+            data[:] = 1.0
+    idx = draw(st.sampled_from([np.int32, np.int64]))
+    return sp.csr_array((data, indices.astype(idx), indptr.astype(idx)), shape=(n, n))
+
+
+@FAST
+@given(a=raw_csr(), data=st.data())
+def test_raw_csr_matches_reference(a, data, monkeypatch_module):
+    """Any CSR, clean or not, gives the reference answer; the fused kernel
+    says 'clean' exactly when the matrix needs no cleaning."""
+    calls = monkeypatch_module
+    n = a.shape[0]
+    x = np.array([data.draw(st.integers(0, 3)) for _ in range(n)], dtype=np.int64)
+    mode = data.draw(st.sampled_from(("strict", "nonstrict")))
+    min_neighbors = data.draw(st.integers(0, 1))
+    before = (a.indptr.copy(), a.indices.copy(), a.data.copy())
+    calls.clear()
+    if np.isnan(a.data).any():
+        with pytest.raises(ValueError, match="NaN"):
+            gm.local_maxima(a, x, mode=mode, min_neighbors=min_neighbors)
+        assert calls == [False]
+        return
+    got = gm.local_maxima(a, x, mode=mode, min_neighbors=min_neighbors)
+    coo = a.tocoo()
+    edges = [(int(r), int(c)) for r, c, d in zip(coo.row, coo.col, coo.data) if d != 0]
+    assert got.tolist() == ref.local_maxima(n, edges, x.tolist(), mode=mode, min_neighbors=min_neighbors)
+    rows_clean = all(
+        np.all(np.diff(a.indices[a.indptr[v]:a.indptr[v + 1]]) > 0)
+        and v not in a.indices[a.indptr[v]:a.indptr[v + 1]] for v in range(n)
+    )
+    assert calls == [bool(rows_clean and (a.data != 0).all())]
+    for old, new in zip(before, (a.indptr, a.indices, a.data)):
+        np.testing.assert_array_equal(old, new)  # inputs are never modified
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    """Records the `clean` verdict of every `raw_both_compare` call (hypothesis
+    forbids function-scoped fixtures in @given tests)."""
+    from graphmax import _kernels
+
+    calls = []
+    real = _kernels.raw_both_compare
+
+    def spy(*args):
+        clean, mask = real(*args)
+        calls.append(bool(clean))
+        return clean, mask
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(_kernels, "raw_both_compare", spy)
+    yield calls
+    mp.undo()
+
+
+def test_raw_csr_kernel_rejects_broken_arrays():
+    """Out-of-range indices or a bad indptr are caught before any value is read through them."""
+    from graphmax import _kernels
+
+    x = np.array([1.0, 2.0, 3.0])
+    q = _kernels.value_buckets(x)
+    ok = (np.array([0, 1, 2, 2]), np.array([1, 2]), np.ones(2))
+    assert _kernels.raw_both_compare(*ok, x, q, 1, False)[0]
+    for indptr, indices in [
+        ([0, 1, 2, 2], [1, 7]),  # index past n
+        ([0, 1, 2, 2], [1, -1]),  # negative index
+        ([0, 2, 1, 2], [1, 2]),  # indptr decreasing
+        ([1, 1, 2, 2], [1, 2]),  # indptr not starting at 0
+        ([0, 1, 2, 3], [1, 2]),  # indptr past the end of indices
+    ]:
+        clean, _ = _kernels.raw_both_compare(np.array(indptr), np.array(indices), np.ones(len(indices)), x, q, 1, False)
+        assert not clean, (indptr, indices)
+
+
+def test_raw_csr_other_arguments_take_the_general_path():
+    """Plateau mode, hops, direction and NaN values never reach the raw kernel, and agree with a Graph."""
+    rng = np.random.default_rng(3)
+    a = sp.random_array((50, 50), density=0.1, random_state=4, format="csr")
+    a = (a + a.T).tocsr()
+    a.setdiag(0)
+    a.eliminate_zeros()
+    g = gm.as_graph(a)
+    x = rng.integers(0, 4, 50).astype(float)
+    for kw in [{}, {"mode": "plateau"}, {"hops": 2, "mode": "strict"}, {"direction": "out", "mode": "strict"},
+               {"mode": "strict", "min_neighbors": 2}, {"mode": "strict", "indices": True}]:
+        np.testing.assert_array_equal(gm.local_maxima(a, x, **kw), gm.local_maxima(g, x, **kw))
+    x[3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        gm.local_maxima(a, x, mode="strict")
