@@ -26,6 +26,7 @@ BORDER_QUEUED = 5  # a border candidate in the flood fill now running
 DEFERRED = 6  # a candidate whose plateau leaves its band: left to the sequential fill
 BORDER_DEFERRED = 7  # the same on the border (border states are the odd ones)
 NAN_PIXEL = 8  # returned (never stored) by `_border_pixel` for a NaN pixel
+SEED = 9  # an interior candidate the last sweep of `propagate_plateaus` found losing (propagate_plateaus only)
 
 # `mode` codes.
 STRICT = 0
@@ -278,6 +279,162 @@ def _border_pixel(x, shape, deltas, offsets, mode, min_neighbors, allow_border, 
         s = NOT_MAX
     state[i] = s
     return s
+
+
+@_pjit
+def propagate_plateaus(x, state, shape, deltas, offsets, min_neighbors, candidates, n_bands, n_sweeps):
+    """Plateau mode without NaN and with ``min_neighbors <= 1``: resolve every
+    (BORDER_)CANDIDATE of `state` in place, visiting only the losing plateaus.
+
+    A plateau is *not* a maximum iff one of its pixels is NOT_MAX (a higher
+    neighbour, a forbidden border). So "not a maximum" is spread from the
+    NOT_MAX pixels through equal-valued neighbours into the candidates:
+
+    1. `n_sweeps` branch-free (SIMD) sweeps over the interior rows, in
+       parallel: an interior candidate with an equal NOT_MAX neighbour becomes
+       NOT_MAX (the last sweep marks it SEED instead). On smooth 8-bit images
+       each sweep settles about half of the candidates left.
+    2. In parallel over `n_bands` bands of pixels (`_spread_not_max`): every
+       SEED, and every candidate the sweeps did not look at that touches an
+       equal NOT_MAX pixel, seeds a depth-first spread over equal-valued
+       candidates (into any band: marks only ever go one way, so threads
+       meeting on a plateau just repeat a little work).
+    3. Every candidate left is on a maximum plateau: MAX.
+
+    Unlike `resolve_plateaus`, winning plateaus are never flooded. Their
+    only other condition, ``min_neighbors == 1`` (some neighbour outside the
+    plateau), fails only for a plateau with no outside neighbour at all: in a
+    grid without NaN, a constant image (every pixel a candidate).
+
+    Why it is complete: after the last sweep, an interior candidate has no
+    equal neighbour that was NOT_MAX when that sweep began; every pixel marked
+    since (SEED, or by a spread) has all its neighbours examined by a spread.
+    Border candidates, which the sweeps skip, are checked one by one.
+    """
+    n = x.shape[0]
+    if min_neighbors >= 1 and candidates == n:
+        state[:] = NOT_MAX
+        return
+    length = shape[shape.shape[0] - 1]
+    n_rows = n // length
+    for sweep in range(n_sweeps):
+        mark = SEED if sweep == n_sweeps - 1 else NOT_MAX
+        for row in nb.prange(n_rows):
+            _sweep_row(x, state, shape, offsets, row, mark)
+    band = (n + n_bands - 1) // n_bands
+    for b in nb.prange(n_bands):
+        _spread_not_max(x, state, shape, deltas, offsets, b * band, min(n, (b + 1) * band), candidates,
+                        n_sweeps == 0)
+    for i in nb.prange(n):
+        s = state[i]
+        state[i] = MAX if s == CANDIDATE or s == BORDER_CANDIDATE else s
+
+
+@_jit
+def _sweep_row(x, state, shape, offsets, row, mark):
+    """One sweep of `propagate_plateaus` over the interior columns of `row`
+    (nothing when the row lies on the border of an outer axis)."""
+    ndim = shape.shape[0]
+    length = shape[ndim - 1]
+    if length < 3:
+        return
+    rest = row
+    for j in range(ndim - 2, -1, -1):
+        c = rest % shape[j]
+        rest //= shape[j]
+        if c == 0 or c == shape[j] - 1:
+            return
+    lo = row * length + 1
+    m = length - 2
+    xr = x[lo : lo + m]
+    sr = state[lo : lo + m]
+    hit = np.zeros(m, dtype=np.uint8)
+    for k in range(offsets.shape[0]):
+        xs = x[lo + offsets[k] : lo + offsets[k] + m]
+        ss = state[lo + offsets[k] : lo + offsets[k] + m]
+        for t in range(m):
+            hit[t] |= (xs[t] == xr[t]) & (ss[t] == NOT_MAX)
+    for t in range(m):
+        if hit[t] and sr[t] == CANDIDATE:
+            sr[t] = mark
+
+
+@_jit
+def _spread_not_max(x, state, shape, deltas, offsets, lo, hi, capacity, check_interior):
+    """Step 2 of `propagate_plateaus` for the seeds in pixels ``lo..hi-1``.
+
+    Seeds: SEED pixels, border candidates touching an equal NOT_MAX pixel,
+    and (`check_interior`: when no sweep ran) interior candidates doing so.
+    The stack holds ``pixel << 1 | on_border``: the border flag is lost from
+    `state` once the pixel is marked. Each pixel is pushed at most once by
+    this call (it is marked before it is pushed), so `capacity` = the number
+    of candidates bounds the stack.
+    """
+    ndim = shape.shape[0]
+    n_nb = offsets.shape[0]
+    strides = np.empty(ndim, dtype=np.int64)
+    stride = 1
+    for j in range(ndim - 1, -1, -1):
+        strides[j] = stride
+        stride *= shape[j]
+    coords = np.empty(ndim, dtype=np.int64)
+    stack = np.empty(capacity, dtype=np.int64)
+    for seed in range(lo, hi):
+        s = state[seed]
+        height = x[seed]
+        border = s == BORDER_CANDIDATE
+        if s == SEED:
+            pass
+        elif border or (check_interior and s == CANDIDATE):
+            if border:
+                _coords(seed, strides, coords)
+            dead = False
+            for k in range(n_nb):
+                if border and not _inside(coords, deltas, shape, k):
+                    continue
+                u = seed + offsets[k]
+                if state[u] == NOT_MAX and x[u] == height:
+                    dead = True
+                    break
+            if not dead:
+                continue
+        else:
+            continue
+        state[seed] = NOT_MAX
+        stack[0] = seed << 1 | border
+        top = 1
+        while top > 0:
+            top -= 1
+            p = stack[top] >> 1
+            border = (stack[top] & 1) == 1
+            if border:
+                _coords(p, strides, coords)
+            for k in range(n_nb):
+                if border and not _inside(coords, deltas, shape, k):
+                    continue
+                u = p + offsets[k]
+                su = state[u]
+                if (su == CANDIDATE or su == BORDER_CANDIDATE or su == SEED) and x[u] == height:
+                    state[u] = NOT_MAX
+                    stack[top] = u << 1 | (su == BORDER_CANDIDATE)
+                    top += 1
+
+
+@_jit
+def _coords(p, strides, coords):
+    rest = p
+    for j in range(strides.shape[0]):
+        coords[j] = rest // strides[j]
+        rest -= coords[j] * strides[j]
+
+
+@_jit
+def _inside(coords, deltas, shape, k):
+    for j in range(coords.shape[0]):
+        cj = coords[j] + deltas[k, j]
+        if cj < 0 or cj >= shape[j]:
+            return False
+    return True
 
 
 @_pjit

@@ -313,6 +313,34 @@ def test_parallel_fill_matches_sequential(seed, monkeypatch):
         assert_matches_skimage(big)
 
 
+@FAST
+@given(image=tie_images(), data=st.data())
+def test_plateau_spread_any_sweeps_and_bands(image, data):
+    """`propagate_plateaus` with every number of SIMD sweeps and bands (forced,
+    whatever the image size) against skimage and the flood fill it replaced."""
+    from graphmax import _grid_kernels as gk
+
+    c = data.draw(st.integers(1, image.ndim))
+    b = data.draw(st.booleans())
+    m = data.draw(st.integers(0, 1))
+    x = grid._pixel_values(image, False)
+    shape = np.array(image.shape, dtype=np.int64)
+    deltas, offsets = grid._neighbour_offsets(image.shape, c)
+    state, _, candidates = gk.classify(x, shape, deltas, offsets, gk.PLATEAU, m, b, False)
+    filled = state.copy()
+    if candidates:
+        gk.resolve_plateaus(x, filled, shape, deltas, offsets, m, False, candidates, 1)
+    want = filled.view(bool).reshape(image.shape)
+    if m == 1:
+        np.testing.assert_array_equal(want, sk_maxima(image, c, b))
+    for sweeps in range(4):
+        for bands in (1, 2, 3):
+            got = state.copy()
+            if candidates:
+                gk.propagate_plateaus(x, got, shape, deltas, offsets, m, candidates, bands, sweeps)
+            np.testing.assert_array_equal(got.view(bool).reshape(image.shape), want, err_msg=f"{sweeps} {bands}")
+
+
 def test_large_images_match_skimage():
     """Long rows (split into chunks), many plateau candidates (the parallel fill), 3-D and 4-D."""
     rng = np.random.default_rng(11)
