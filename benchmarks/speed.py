@@ -215,7 +215,7 @@ def graph_plan(quick: bool) -> list[GraphCase]:
 
 
 def image_plan(quick: bool) -> list[ImageCase]:
-    """The image cases: each image in both extreme connectivities and all three modes."""
+    """The image cases: each image in every connectivity and all three modes."""
     if quick:
         images = [("noise", (256, 256)), ("camera", (256, 256)), ("noise", (32, 32, 32))]
     else:
@@ -226,11 +226,12 @@ def image_plan(quick: bool) -> list[ImageCase]:
             ("coins", None),
             ("moon", None),
             ("noise", (128, 128, 128)),
+            ("smooth", (128, 128, 128)),
         ]
     cases = []
     for source, shape in images:
         ndim = 2 if shape is None else len(shape)
-        for connectivity in (1, ndim):
+        for connectivity in range(1, ndim + 1):
             cases += [ImageCase(source, shape, connectivity, mode) for mode in ("plateau", "nonstrict", "strict")]
     return cases
 

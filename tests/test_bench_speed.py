@@ -132,7 +132,8 @@ def test_full_plan_holds_the_issue_cases():
         "random 1M deg16 plateau int-ties", "random 1M deg64 strict", "random 1k deg16 strict",
         "random 20k deg10 strict", "power-law 1M deg16 strict", "grid 1000x1000 deg4 strict",
         "geometric 1M deg16 strict", "image noise 2048x2048 conn1 plateau", "image moon conn2 plateau",
-        "image noise 128x128x128 conn3 plateau", "cold start, empty numba cache",
+        "image noise 128x128x128 conn3 plateau", "image noise 128x128x128 conn2 plateau",
+        "image smooth 128x128x128 conn2 plateau", "cold start, empty numba cache",
     ):
         assert name in names, name
     headline = [c for c in speed.plan(_settings()) if getattr(c, "headline", False)]
