@@ -36,6 +36,8 @@ PLATEAU = 2
 # Pixels handled by one parallel task: long rows (1-D signals) are split so
 # that they still use every thread, short rows are grouped.
 _CHUNK = 16384
+# Most pixels in one scan of `_classify_pieces` when short interior rows are grouped.
+_SPAN = 2048
 
 
 @_pjit
@@ -116,17 +118,33 @@ def _classify_pieces(
     n_nb = offsets.shape[0]
     length = shape[ndim - 1]
     n_chunks = (length + chunk - 1) // chunk
-    neighbour_max = np.empty(chunk, dtype=x.dtype)
-    n_valid = np.empty(chunk if nan_aware else 0, dtype=np.int32)  # non-NaN neighbours
+    # Short rows (3-D volumes, narrow images) are grouped: consecutive interior
+    # rows form one span of up to _SPAN pixels, scanned as if it were one row
+    # (128^3: ~2x faster than row by row, whose per-row set-up dominated).
+    span = max(chunk, _SPAN) if n_chunks == 1 else chunk
+    neighbour_max = np.empty(span, dtype=x.dtype)
+    n_valid = np.empty(span, dtype=np.int32)  # non-NaN neighbours (nan_aware only)
     row_valid = np.empty(n_nb, dtype=np.bool_)
     row_offsets = np.empty(n_nb, dtype=np.int64)  # the offsets of the neighbours a row's interior columns have
     n_nans = 0
     n_cands = 0
-    for piece in range(first, last):
+    piece = first
+    while piece < last:
         row = piece // n_chunks
         lo = (piece % n_chunks) * chunk
         hi = min(lo + chunk, length)
         base = row * length
+        group = 1
+        if n_chunks == 1 and length >= 3 and _row_is_interior(row, shape):
+            while piece + group < last and (group + 1) * length <= span and _row_is_interior(row + group, shape):
+                group += 1
+        piece += group
+        if group > 1:
+            nn, nc = _scan_interior_rows(x, shape, deltas, offsets, mode, min_neighbors, allow_border, nan_aware,
+                                         state, row_valid, neighbour_max, n_valid, base, group)
+            n_nans += nn
+            n_cands += nc
+            continue
         # Which neighbours exist along the outer axes is the same for the whole row.
         row_valid[:] = True
         row_interior = True
@@ -221,6 +239,98 @@ def _classify_pieces(
         for col in range(b, hi):
             s = _border_pixel(x, shape, deltas, offsets, mode, min_neighbors, allow_border, nan_aware,
                               state, row_valid, base, col)
+            n_nans += s == NAN_PIXEL
+            n_cands += s == CANDIDATE or s == BORDER_CANDIDATE
+    return n_nans, n_cands
+
+
+@_jit
+def _row_is_interior(row, shape):
+    """Whether raveled row `row` lies off the image border along every outer axis."""
+    rest = row
+    for j in range(shape.shape[0] - 2, -1, -1):
+        c = rest % shape[j]
+        rest //= shape[j]
+        if c == 0 or c == shape[j] - 1:
+            return False
+    return True
+
+
+@_jit
+def _scan_interior_rows(x, shape, deltas, offsets, mode, min_neighbors, allow_border, nan_aware,
+                        state, row_valid, neighbour_max, n_valid, base, group):
+    """`_classify_pieces` on `group` consecutive interior rows starting at `base`, as one span.
+
+    The span runs from the first row's column 1 to the last row's column
+    ``length - 2``; the row ends inside it (each row's last column and the
+    next row's first) are scanned with wrong neighbours and then redone,
+    counts included, by `_border_pixel`. Their reads stay in the image: the
+    rows are interior, so every neighbour row exists.
+    """
+    length = shape[shape.shape[0] - 1]
+    n_nb = offsets.shape[0]
+    row_valid[:] = True
+    lo = base + 1
+    m = group * length - 2
+    xr = x[lo : lo + m]
+    xs = x[lo + offsets[0] : lo + offsets[0] + m]
+    for t in range(m):
+        neighbour_max[t] = xs[t]
+    if nan_aware:
+        for t in range(m):
+            n_valid[t] = xs[t] == xs[t]
+        for k in range(1, n_nb):
+            xs = x[lo + offsets[k] : lo + offsets[k] + m]
+            for t in range(m):
+                top = neighbour_max[t]
+                neighbour_max[t] = xs[t] if xs[t] > top or top != top else top
+                n_valid[t] += xs[t] == xs[t]
+    else:
+        for k in range(1, n_nb):
+            xs = x[lo + offsets[k] : lo + offsets[k] + m]
+            for t in range(m):
+                neighbour_max[t] = xs[t] if xs[t] > neighbour_max[t] else neighbour_max[t]
+    row_lower = MAX if n_nb >= min_neighbors else NOT_MAX
+    if mode == STRICT:
+        row_equal = NOT_MAX
+    elif mode == NONSTRICT:
+        row_equal = row_lower
+    else:
+        row_equal = CANDIDATE
+    out = state[lo : lo + m]
+    n_nans = 0
+    n_cands = 0
+    # Two loops on `nan_aware`, as in `_classify_pieces` (no masked loads of n_valid).
+    if nan_aware:
+        for t in range(m):
+            xv = xr[t]
+            top = neighbour_max[t]
+            is_nan = xv != xv
+            lower = MAX if n_valid[t] >= min_neighbors else NOT_MAX
+            equal = lower if mode == NONSTRICT else row_equal
+            s = NOT_MAX if top > xv or is_nan else (equal if top == xv else lower)
+            out[t] = s
+            n_nans += is_nan
+            n_cands += s >= CANDIDATE
+    else:
+        for t in range(m):
+            xv = xr[t]
+            top = neighbour_max[t]
+            is_nan = xv != xv
+            s = NOT_MAX if top > xv or is_nan else (row_equal if top == xv else row_lower)
+            out[t] = s
+            n_nans += is_nan
+            n_cands += s >= CANDIDATE
+    # Every row end: the two outside the span, and the pairs inside it (undo their counts first).
+    for r in range(group):
+        row_base = base + r * length
+        for col in (0, length - 1):
+            i = row_base + col
+            if i >= lo and i < lo + m:
+                n_nans -= x[i] != x[i]
+                n_cands -= state[i] >= CANDIDATE
+            s = _border_pixel(x, shape, deltas, offsets, mode, min_neighbors, allow_border, nan_aware,
+                              state, row_valid, row_base, col)
             n_nans += s == NAN_PIXEL
             n_cands += s == CANDIDATE or s == BORDER_CANDIDATE
     return n_nans, n_cands
