@@ -178,58 +178,11 @@ def _classify_pieces(
                 if row_valid[k]:
                     row_offsets[n_row] = offsets[k]
                     n_row += 1
-            row_lower = MAX if n_row >= min_neighbors else NOT_MAX
-            if mode == STRICT:
-                row_equal = NOT_MAX
-            elif mode == NONSTRICT:
-                row_equal = row_lower
-            else:
-                row_equal = CANDIDATE if row_interior else BORDER_CANDIDATE
-            xr = x[base + a : base + b]
-            xs = x[base + a + row_offsets[0] : base + b + row_offsets[0]]
-            for t in range(m):
-                neighbour_max[t] = xs[t]
-            if nan_aware:
-                # The maximum of the non-NaN neighbours (NaN if none) and their number.
-                for t in range(m):
-                    n_valid[t] = xs[t] == xs[t]
-                for k in range(1, n_row):
-                    xs = x[base + a + row_offsets[k] : base + b + row_offsets[k]]
-                    for t in range(m):
-                        top = neighbour_max[t]
-                        neighbour_max[t] = xs[t] if xs[t] > top or top != top else top
-                        n_valid[t] += xs[t] == xs[t]
-            else:
-                for k in range(1, n_row):
-                    xs = x[base + a + row_offsets[k] : base + b + row_offsets[k]]
-                    for t in range(m):
-                        neighbour_max[t] = xs[t] if xs[t] > neighbour_max[t] else neighbour_max[t]
-            out = state[base + a : base + b]
-            # Two copies of one loop, on purpose: with `if nan_aware` inside,
-            # LLVM turns the n_valid read into an AVX-512 masked load, which
-            # still touches memory past an empty n_valid; where that memory is
-            # unmapped (a fresh thread arena), each masked-off load took a
-            # microcode assist and the whole pass ran ~15x slower.
-            if nan_aware:
-                for t in range(m):
-                    xv = xr[t]
-                    top = neighbour_max[t]
-                    is_nan = xv != xv
-                    lower = MAX if n_valid[t] >= min_neighbors else NOT_MAX
-                    equal = lower if mode == NONSTRICT else row_equal
-                    s = NOT_MAX if top > xv or is_nan else (equal if top == xv else lower)
-                    out[t] = s
-                    n_nans += is_nan
-                    n_cands += s >= CANDIDATE
-            else:
-                for t in range(m):
-                    xv = xr[t]
-                    top = neighbour_max[t]
-                    is_nan = xv != xv
-                    s = NOT_MAX if top > xv or is_nan else (row_equal if top == xv else row_lower)
-                    out[t] = s
-                    n_nans += is_nan
-                    n_cands += s >= CANDIDATE
+            row_lower, row_equal = _span_states(n_row, min_neighbors, mode, row_interior)
+            nn, nc = _scan_span(x, state, base + a, m, row_offsets, n_row, neighbour_max, n_valid, nan_aware,
+                                mode, min_neighbors, row_lower, row_equal)
+            n_nans += nn
+            n_cands += nc
         # The row's two end columns: neighbour by neighbour.
         for col in range(lo, a):
             s = _border_pixel(x, shape, deltas, offsets, mode, min_neighbors, allow_border, nan_aware,
@@ -241,6 +194,80 @@ def _classify_pieces(
                               state, row_valid, base, col)
             n_nans += s == NAN_PIXEL
             n_cands += s == CANDIDATE or s == BORDER_CANDIDATE
+    return n_nans, n_cands
+
+
+@_jit
+def _span_states(n_row, min_neighbors, mode, interior):
+    """(state if every neighbour is lower, state if the highest is equal) of
+    pixels with `n_row` neighbours, inside the image or on its border."""
+    lower = MAX if n_row >= min_neighbors else NOT_MAX
+    if mode == STRICT:
+        return lower, NOT_MAX
+    if mode == NONSTRICT:
+        return lower, lower
+    return lower, CANDIDATE if interior else BORDER_CANDIDATE
+
+
+@_jit
+def _scan_span(x, state, lo, m, row_offsets, n_row, neighbour_max, n_valid, nan_aware, mode, min_neighbors,
+               row_lower, row_equal):
+    """States of pixels ``lo..lo+m-1``, all of which have the neighbours at
+    ``row_offsets[:n_row]`` (no bounds checks): one branch-free (SIMD) pass per
+    neighbour offset for the running maximum, then one for the states.
+
+    `row_lower` / `row_equal`: the state of a pixel whose neighbours are all
+    lower / whose highest neighbour is equal (`nan_aware`: recomputed per
+    pixel from its number of non-NaN neighbours). Returns the number of NaN
+    pixels and of candidates.
+    """
+    xr = x[lo : lo + m]
+    xs = x[lo + row_offsets[0] : lo + row_offsets[0] + m]
+    for t in range(m):
+        neighbour_max[t] = xs[t]
+    if nan_aware:
+        # The maximum of the non-NaN neighbours (NaN if none) and their number.
+        for t in range(m):
+            n_valid[t] = xs[t] == xs[t]
+        for k in range(1, n_row):
+            xs = x[lo + row_offsets[k] : lo + row_offsets[k] + m]
+            for t in range(m):
+                top = neighbour_max[t]
+                neighbour_max[t] = xs[t] if xs[t] > top or top != top else top
+                n_valid[t] += xs[t] == xs[t]
+    else:
+        for k in range(1, n_row):
+            xs = x[lo + row_offsets[k] : lo + row_offsets[k] + m]
+            for t in range(m):
+                neighbour_max[t] = xs[t] if xs[t] > neighbour_max[t] else neighbour_max[t]
+    out = state[lo : lo + m]
+    n_nans = 0
+    n_cands = 0
+    # Two copies of one loop, on purpose: with `if nan_aware` inside, LLVM
+    # turns the n_valid read into an AVX-512 masked load, which still touches
+    # memory past an empty n_valid; where that memory was unmapped (a fresh
+    # thread arena), each masked-off load took a microcode assist and the
+    # whole pass ran ~15x slower. (n_valid is now never empty either.)
+    if nan_aware:
+        for t in range(m):
+            xv = xr[t]
+            top = neighbour_max[t]
+            is_nan = xv != xv
+            lower = MAX if n_valid[t] >= min_neighbors else NOT_MAX
+            equal = lower if mode == NONSTRICT else row_equal
+            s = NOT_MAX if top > xv or is_nan else (equal if top == xv else lower)
+            out[t] = s
+            n_nans += is_nan
+            n_cands += s >= CANDIDATE
+    else:
+        for t in range(m):
+            xv = xr[t]
+            top = neighbour_max[t]
+            is_nan = xv != xv
+            s = NOT_MAX if top > xv or is_nan else (row_equal if top == xv else row_lower)
+            out[t] = s
+            n_nans += is_nan
+            n_cands += s >= CANDIDATE
     return n_nans, n_cands
 
 
@@ -272,55 +299,9 @@ def _scan_interior_rows(x, shape, deltas, offsets, mode, min_neighbors, allow_bo
     row_valid[:] = True
     lo = base + 1
     m = group * length - 2
-    xr = x[lo : lo + m]
-    xs = x[lo + offsets[0] : lo + offsets[0] + m]
-    for t in range(m):
-        neighbour_max[t] = xs[t]
-    if nan_aware:
-        for t in range(m):
-            n_valid[t] = xs[t] == xs[t]
-        for k in range(1, n_nb):
-            xs = x[lo + offsets[k] : lo + offsets[k] + m]
-            for t in range(m):
-                top = neighbour_max[t]
-                neighbour_max[t] = xs[t] if xs[t] > top or top != top else top
-                n_valid[t] += xs[t] == xs[t]
-    else:
-        for k in range(1, n_nb):
-            xs = x[lo + offsets[k] : lo + offsets[k] + m]
-            for t in range(m):
-                neighbour_max[t] = xs[t] if xs[t] > neighbour_max[t] else neighbour_max[t]
-    row_lower = MAX if n_nb >= min_neighbors else NOT_MAX
-    if mode == STRICT:
-        row_equal = NOT_MAX
-    elif mode == NONSTRICT:
-        row_equal = row_lower
-    else:
-        row_equal = CANDIDATE
-    out = state[lo : lo + m]
-    n_nans = 0
-    n_cands = 0
-    # Two loops on `nan_aware`, as in `_classify_pieces` (no masked loads of n_valid).
-    if nan_aware:
-        for t in range(m):
-            xv = xr[t]
-            top = neighbour_max[t]
-            is_nan = xv != xv
-            lower = MAX if n_valid[t] >= min_neighbors else NOT_MAX
-            equal = lower if mode == NONSTRICT else row_equal
-            s = NOT_MAX if top > xv or is_nan else (equal if top == xv else lower)
-            out[t] = s
-            n_nans += is_nan
-            n_cands += s >= CANDIDATE
-    else:
-        for t in range(m):
-            xv = xr[t]
-            top = neighbour_max[t]
-            is_nan = xv != xv
-            s = NOT_MAX if top > xv or is_nan else (row_equal if top == xv else row_lower)
-            out[t] = s
-            n_nans += is_nan
-            n_cands += s >= CANDIDATE
+    row_lower, row_equal = _span_states(n_nb, min_neighbors, mode, True)
+    n_nans, n_cands = _scan_span(x, state, lo, m, offsets, n_nb, neighbour_max, n_valid, nan_aware,
+                                 mode, min_neighbors, row_lower, row_equal)
     # Every row end: the two outside the span, and the pairs inside it (undo their counts first).
     for r in range(group):
         row_base = base + r * length
@@ -508,11 +489,7 @@ def _spread_not_max(x, state, shape, deltas, offsets, seeds, capacity):
     """
     ndim = shape.shape[0]
     n_nb = offsets.shape[0]
-    strides = np.empty(ndim, dtype=np.int64)
-    stride = 1
-    for j in range(ndim - 1, -1, -1):
-        strides[j] = stride
-        stride *= shape[j]
+    strides = _strides(shape)
     coords = np.empty(ndim, dtype=np.int64)
     stack = np.empty(capacity, dtype=np.int64)
     for i in range(seeds.shape[0]):
@@ -556,6 +533,17 @@ def _spread_not_max(x, state, shape, deltas, offsets, seeds, capacity):
 
 
 @_jit
+def _strides(shape):
+    """Element strides of a C-ordered array of `shape`."""
+    strides = np.empty(shape.shape[0], dtype=np.int64)
+    stride = 1
+    for j in range(shape.shape[0] - 1, -1, -1):
+        strides[j] = stride
+        stride *= shape[j]
+    return strides
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def _coords(p, strides, coords):
     rest = p
     for j in range(strides.shape[0]):
@@ -563,7 +551,7 @@ def _coords(p, strides, coords):
         rest -= coords[j] * strides[j]
 
 
-@_jit
+@nb.njit(cache=True, nogil=True, inline="always")
 def _inside(coords, deltas, shape, k):
     for j in range(coords.shape[0]):
         cj = coords[j] + deltas[k, j]
@@ -630,11 +618,7 @@ def _fill_all(x, state, shape, deltas, offsets, min_neighbors, nan_aware, lo, hi
     ndim = shape.shape[0]
     n_nb = offsets.shape[0]
     banded = lo > 0 or hi < n
-    strides = np.empty(ndim, dtype=np.int64)
-    stride = 1
-    for j in range(ndim - 1, -1, -1):
-        strides[j] = stride
-        stride *= shape[j]
+    strides = _strides(shape)
     queue = np.empty(capacity, dtype=np.int64)
     coords = np.empty(ndim, dtype=np.int64)
     # Distinct outside neighbours are only counted when min_neighbors > 1.
@@ -659,10 +643,7 @@ def _fill_all(x, state, shape, deltas, offsets, min_neighbors, nan_aware, lo, hi
             head += 1
             border = state[p] == BORDER_QUEUED
             if border:
-                rest = p
-                for j in range(ndim):
-                    coords[j] = rest // strides[j]
-                    rest -= coords[j] * strides[j]
+                _coords(p, strides, coords)
             for k in range(n_nb):
                 if border:
                     inside = True

@@ -549,18 +549,32 @@ def both_compare(indptr, indices, x, q, min_neighbors, nonstrict):
         for j in range(indptr[v], indptr[v + 1]):
             u = indices[j]
             if cand[u]:
-                # Writes only where needed: shared lines written by both threads
-                # on every candidate hit measured ~10x slower (false sharing).
-                qu = q[u]
-                if qv > qu or (qv == qu and (xv > x[u] or (xv == x[u] and not nonstrict))):
-                    cand[u] = False
-                elif min_neighbors > 0 and indptr[u + 1] == indptr[u] and not has_in[u]:
-                    has_in[u] = True
+                _in_neighbour(indptr, x, q, cand, has_in, qv, xv, u, min_neighbors, nonstrict)
     if min_neighbors > 0:
-        for v in nb.prange(n):
-            if cand[v] and indptr[v + 1] == indptr[v] and not has_in[v]:
-                cand[v] = False
+        _drop_without_neighbours(indptr, cand, has_in)
     return cand
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _in_neighbour(indptr, x, q, cand, has_in, qv, xv, u, min_neighbors, nonstrict):
+    """Candidate `u` has an in-neighbour of value (`qv` bucket, `xv`): it loses
+    if that one beats it; else, without out-neighbours, it now has a neighbour.
+
+    Writes only where needed: shared lines written by both threads on every
+    candidate hit measured ~10x slower (false sharing)."""
+    qu = q[u]
+    if qv > qu or (qv == qu and (xv > x[u] or (xv == x[u] and not nonstrict))):
+        cand[u] = False
+    elif min_neighbors > 0 and indptr[u + 1] == indptr[u] and not has_in[u]:
+        has_in[u] = True
+
+
+@_pjit
+def _drop_without_neighbours(indptr, cand, has_in):
+    """``min_neighbors=1``: a candidate with neither out- nor in-neighbours is no maximum."""
+    for v in nb.prange(cand.shape[0]):
+        if cand[v] and indptr[v + 1] == indptr[v] and not has_in[v]:
+            cand[v] = False
 
 
 @_pjit
@@ -620,17 +634,11 @@ def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict):
                 break
             prev = u
             if cand[u]:
-                qu = q[u]
-                if qv > qu or (qv == qu and (xv > x[u] or (xv == x[u] and not nonstrict))):
-                    cand[u] = False
-                elif min_neighbors > 0 and indptr[u + 1] == indptr[u] and not has_in[u]:
-                    has_in[u] = True
+                _in_neighbour(indptr, x, q, cand, has_in, qv, xv, u, min_neighbors, nonstrict)
     if bad:
         return False, cand
     if min_neighbors > 0:
-        for v in nb.prange(n):
-            if cand[v] and indptr[v + 1] == indptr[v] and not has_in[v]:
-                cand[v] = False
+        _drop_without_neighbours(indptr, cand, has_in)
     return True, cand
 
 
