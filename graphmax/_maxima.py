@@ -279,8 +279,14 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
         chunks = _bfs_chunks(g.n, indices.itemsize)
         if mode != "plateau":
             nonstrict = mode == "nonstrict"
-            # The 1-hop scan (fast, no BFS bookkeeping) leaves only the 1-hop maxima to search.
-            candidates = _kernels.neighbour_compare(indptr, indices, x, _kernels.value_buckets(x), 0, nonstrict)
+            # Cheap filters first: the 1-hop scan, then every path of length 2
+            # (no BFS bookkeeping) leave only the 2-hop maxima to search.
+            q = _kernels.value_buckets(x)
+            candidates = _kernels.neighbour_compare(indptr, indices, x, q, 0, nonstrict)
+            candidates = _kernels.two_hop_compare(indptr, indices, x, q, candidates, nonstrict)
+            if hops == 2 and min_neighbors <= 1:
+                # The 2-hop ball is non-empty iff the node has a neighbour (no self-loops).
+                return candidates & (np.diff(indptr) >= min_neighbors)
             return _kernels.khop_compare(indptr, indices, x, hops, min_neighbors, nonstrict, chunks, candidates)
         return _khop_plateau(indptr, indices, x, hops, min_neighbors, direction == "both" or g.is_symmetric, chunks)
     if mode != "plateau" and direction == "both" and hops == 1 and radius is None:
