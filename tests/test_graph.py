@@ -227,3 +227,32 @@ def test_is_symmetric_against_transpose():
         assert g.is_symmetric == bool((A == A.T).all())
         g = gm.as_graph(sp.csr_array(A > 0))
         assert g.is_symmetric == bool(((A > 0) == (A > 0).T).all())
+
+
+def test_is_symmetric_same_counts_other_mirrors():
+    """Every row receives as many upper edges as it has lower entries, yet they are not mirrors."""
+    g = gm.from_edges([(0, 2), (1, 3), (2, 1), (3, 0)], n=4)
+    assert not g.is_symmetric
+    assert gm.from_edges([(0, 2), (1, 3), (2, 0), (3, 1)], n=4).is_symmetric
+
+
+def test_is_symmetric_large_random_graphs():
+    """Thousands of nodes (every thread gets rows), one edge or one weight changed."""
+    rng = np.random.default_rng(6)
+    for trial in range(6):
+        n = int(rng.integers(1000, 5000))
+        src, dst = rng.integers(0, n, 8 * n), rng.integers(0, n, 8 * n)
+        keep = src != dst
+        src, dst = src[keep], dst[keep]
+        w = rng.integers(1, 4, src.size).astype(float)
+        edges = np.concatenate([np.stack([src, dst], 1), np.stack([dst, src], 1)])
+        weights = np.concatenate([w, w])
+        if trial % 3 == 1:
+            edges = edges[1:]  # one mirror missing (unless a duplicate pair covers it)
+            weights = weights[1:]
+        if trial % 3 == 2:
+            weights = weights.copy()
+            weights[rng.integers(0, weights.size)] += 0.5
+        g = gm.from_edges(edges, n=n, weights=weights)
+        A = g.to_scipy("out")
+        assert g.is_symmetric == bool(abs(A - A.T).max() == 0), trial
