@@ -618,6 +618,11 @@ def _graphmax_contenders(case: GraphCase, g: gm.Graph, x: np.ndarray, distinct: 
                 Contender("graphmax-plateau", "graphmax mode='plateau' (no ties: same mask as strict)", "variant",
                           lambda: gm.local_maxima(g, x, mode="plateau"), matches=call)
             )
+            contenders.append(
+                Contender("graphmax-raw-plateau",
+                          "graphmax default call local_maxima(csr, x) (plateau) from a raw scipy CSR", "variant",
+                          lambda: gm.local_maxima(raw, x), matches=call)
+            )
     if case.hops > 1:
         contenders.append(
             Contender("graphmax-fresh", "graphmax on a fresh Graph each call (nothing cached)", "variant",
@@ -924,6 +929,8 @@ def headline(cases: list[dict]) -> list[dict]:
     rows.extend(_networkx_rows(graphs, base))
     rows.append(_ratio_row("from raw scipy CSR / prepared", _method(head, "graphmax-raw"), 2, at_most=True))
     rows.append(_ratio_row("plateau / strict (random values)", _method(head, "graphmax-plateau"), 2, at_most=True))
+    rows.append(_ratio_row("default call (plateau) from raw scipy CSR / prepared strict",
+                           _method(head, "graphmax-raw-plateau"), None))
     for other in graphs:
         if other is not head and _same_graph(other, head):
             if other["case"]["hops"] > 1:
