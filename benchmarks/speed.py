@@ -632,7 +632,7 @@ def _graphmax_contenders(case: GraphCase, g: gm.Graph, x: np.ndarray, distinct: 
                 Contender("graphmax-raw-plateau",
                           "graphmax default call local_maxima(csr, x) (plateau) from a raw scipy CSR", "variant",
                           lambda: gm.local_maxima(raw, x), matches=call, isolated=True,
-                          note="timed after the others: its symmetry check allocates ~50 MB of temporaries")
+                          note="timed after the others: it allocates tens of MB of temporaries")
             )
     if case.hops > 1:
         contenders.append(

@@ -567,6 +567,66 @@ def plateau_maxima(indptr, indices, x, min_neighbors_is_one, symmetric):
     return resolve_plateaus(parent, state, outside, min_neighbors_is_one)
 
 
+@_pjit
+def both_plateau(indptr, indices, x, q, min_neighbors_is_one, n_parts):
+    """`plateau_maxima` over in- and out-neighbours from the out-edge CSR alone,
+    for graphs not known to be symmetric (no symmetry check, no union view).
+
+    Each edge ``v -> u`` is read once and tells both ends about each other:
+    higher, equal or lower. The flags go to one array per part of the rows
+    (`n_parts`, one per thread) and are merged after, so no cache line is
+    written by two threads. Equal-valued pairs are joined by union-find (every
+    undirected pair is some row's entry), then `resolve_plateaus` decides.
+    ``min_neighbors`` must be 0 or 1. `q` are the `value_buckets` of `x`.
+    """
+    n = indptr.shape[0] - 1
+    size = (n + n_parts - 1) // n_parts
+    # bit 1: a higher neighbour, bit 2: an equal one, bit 4: a lower one.
+    flags = np.zeros((n_parts, n), dtype=np.uint8)
+    for p in nb.prange(n_parts):
+        f = flags[p]
+        for v in range(p * size, min(n, (p + 1) * size)):
+            qv = q[v]
+            xv = x[v]
+            own = 0
+            for j in range(indptr[v], indptr[v + 1]):
+                u = indices[j]
+                qu = q[u]
+                if qu == qv:  # a bucket tie (rare): the exact values decide
+                    xu = x[u]
+                    if xu > xv:
+                        own |= 1
+                        f[u] |= np.uint8(4)
+                    elif xu < xv:
+                        own |= 4
+                        f[u] |= np.uint8(1)
+                    else:
+                        own |= 2
+                        f[u] |= np.uint8(2)
+                else:
+                    # Branch-free: higher or lower is a coin flip on random data,
+                    # and the mispredictions cost more than the rest of the pass.
+                    up = 1 if qu > qv else 0
+                    own |= up | ((1 - up) << 2)
+                    f[u] |= np.uint8((up << 2) | (1 - up))
+            f[v] |= np.uint8(own)
+    state = np.empty(n, dtype=np.uint8)
+    outside = np.empty(n, dtype=np.bool_)
+    for v in nb.prange(n):
+        bits = np.uint8(0)
+        for p in range(n_parts):
+            bits |= flags[p, v]
+        state[v] = _plateau_state((bits & 1) != 0, (bits & 2) != 0)
+        outside[v] = (bits & 5) != 0
+    parent = np.arange(n)
+    for v in range(n):
+        if state[v] >= 2:  # an equal neighbour: its equal links join plateaus
+            for j in range(indptr[v], indptr[v + 1]):
+                if x[indices[j]] == x[v]:
+                    _union(parent, indices[j], v)
+    return resolve_plateaus(parent, state, outside, min_neighbors_is_one)[0]
+
+
 @_jit
 def khop_plateau_union(offsets, pairs, n):
     """Union-find over the equal-valued pairs found by `khop_equal_pairs`."""

@@ -289,12 +289,17 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
                 return candidates & (np.diff(indptr) >= min_neighbors)
             return _kernels.khop_compare(indptr, indices, x, hops, min_neighbors, nonstrict, chunks, candidates)
         return _khop_plateau(indptr, indices, x, hops, min_neighbors, direction == "both" or g.is_symmetric, chunks)
-    if mode != "plateau" and direction == "both" and hops == 1 and radius is None:
-        if min_neighbors <= 1 and not (g.symmetry_known and g.is_symmetric):
-            # Not known to be symmetric: compare with in-neighbours by a second
-            # pass over the out-edges instead of building the union view.
+    if direction == "both" and hops == 1 and radius is None and min_neighbors <= 1:
+        # Not known to be symmetric: take the in-neighbours from the out-edges
+        # (a second pass, or both ends of each edge) instead of checking
+        # symmetry (~90 ms on 16M edges) or building the union view
+        # (`both_plateau`: ~45 ms against ~105 ms for check + scan).
+        if mode != "plateau" and not (g.symmetry_known and g.is_symmetric):
             q = _kernels.value_buckets(x)
             return _kernels.both_compare(g.indptr, g.indices, x, q, min_neighbors, mode == "nonstrict")
+        if mode == "plateau" and not g.symmetry_known:
+            q = _kernels.value_buckets(x)
+            return _kernels.both_plateau(g.indptr, g.indices, x, q, min_neighbors == 1, _threads())
     indptr, indices = _ball_csr(g, direction, hops, radius)
     symmetric = direction == "both" or g.is_symmetric
     return _maxima_1d(indptr, indices, x, mode, min_neighbors, symmetric)
@@ -309,6 +314,12 @@ def _khop_plateau(indptr, indices, x, hops, min_neighbors, symmetric, chunks):
     pairs = _kernels.khop_equal_pairs(indptr, indices, x, hops, offsets, chunks)
     parent = _kernels.khop_plateau_union(offsets, pairs, len(x))
     return _kernels.resolve_plateaus(parent, state, outside, min_neighbors == 1)[0]
+
+
+def _threads():
+    import numba
+
+    return numba.get_num_threads()
 
 
 def _bfs_chunks(n, itemsize, budget=256 * 2**20):
