@@ -287,7 +287,7 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
             if hops == 2 and min_neighbors <= 1:
                 # The 2-hop ball is non-empty iff the node has a neighbour (no self-loops).
                 return candidates & (np.diff(indptr) >= min_neighbors)
-            return _kernels.khop_compare(indptr, indices, x, hops, min_neighbors, nonstrict, chunks, candidates)
+            return _kernels.khop_compare(indptr, indices, x, q, hops, min_neighbors, nonstrict, chunks, candidates)
         return _khop_plateau(indptr, indices, x, hops, min_neighbors, direction == "both" or g.is_symmetric, chunks)
     if direction == "both" and hops == 1 and radius is None and min_neighbors <= 1:
         # Not known to be symmetric: take the in-neighbours from the out-edges
@@ -308,7 +308,8 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
 def _khop_plateau(indptr, indices, x, hops, min_neighbors, symmetric, chunks):
     """Plateau maxima over k-hop balls by BFS: classify, collect the equal-valued
     links that matter (none on tie-free data), union, resolve."""
-    state, outside, n_equal = _kernels.khop_plateau_scan(indptr, indices, x, hops, symmetric, chunks)
+    q = _kernels.value_buckets(x)
+    state, outside, n_equal = _kernels.khop_plateau_scan(indptr, indices, x, q, hops, symmetric, chunks)
     offsets = np.zeros(len(x) + 1, dtype=np.int64)
     np.cumsum(n_equal, out=offsets[1:])
     pairs = _kernels.khop_equal_pairs(indptr, indices, x, hops, offsets, chunks)

@@ -278,7 +278,7 @@ def suppress_hops(indptr, indices, candidates, d):
         if covered[s]:
             continue
         keep[t] = True
-        count = _bfs_ball(indptr, indices, dummy, s, d, seen, queue, False, False)[0]
+        count = _bfs_ball(indptr, indices, dummy, dummy, s, d, seen, queue, False, False)[0]
         for i in range(1, count + 1):
             covered[queue[i]] = True
     return keep
