@@ -335,7 +335,7 @@ def is_symmetric(indptr, indices, weights, weighted, n_parts):
 
 
 @_jit
-def _bfs_ball(indptr, indices, x, q, s, k, seen, queue, stop_on_equal, early_exit):
+def _bfs_ball(indptr, indices, x, q, s, k, seen, queue, stop_on_equal, early_exit, whole_ball=True):
     """BFS from `s` to depth `k`; the ball (without `s`) ends up in ``queue[1:count+1]``.
 
     With `early_exit` it stops at the first node that beats `s` (``x[u] > x[s]``,
@@ -344,6 +344,10 @@ def _bfs_ball(indptr, indices, x, q, s, k, seen, queue, stop_on_equal, early_exi
     stay in cache where the 8 MB values do not; ~10-25% faster on `hops=3`).
     Without `early_exit`, `x` and `q` are not read. `seen` holds visit stamps
     (the source id), so it never needs clearing.
+
+    ``whole_ball=False`` (with `early_exit`, ``k >= 2``): the last level is
+    only compared, not stamped or queued -- the caller needs the verdict, not
+    the ball -- and the count returned covers depths ``1..k-1`` only.
     """
     xs = x[s]
     qs = q[s]
@@ -354,11 +358,18 @@ def _bfs_ball(indptr, indices, x, q, s, k, seen, queue, stop_on_equal, early_exi
     level_end = 1
     depth = 0
     while head < tail and depth < k:
+        last = early_exit and not whole_ball and depth >= 1 and depth == k - 1
         while head < level_end:
             v = queue[head]
             head += 1
             for j in range(indptr[v], indptr[v + 1]):
                 u = indices[j]
+                if last:
+                    if u != s:
+                        qu = q[u]
+                        if qu > qs or (qu == qs and (x[u] > xs or (stop_on_equal and x[u] == xs))):
+                            return tail - 1, True
+                    continue
                 if seen[u] != s:
                     seen[u] = s
                     queue[tail] = u
@@ -389,7 +400,9 @@ def khop_compare(indptr, indices, x, q, k, min_neighbors, nonstrict, n_chunks, c
         queue = np.empty(n, dtype=indices.dtype)
         for s in range(c * size, min(n, (c + 1) * size)):
             if candidates[s]:
-                count, stopped = _bfs_ball(indptr, indices, x, q, s, k, seen, queue, not nonstrict, True)
+                # min_neighbors <= 1 needs no count beyond depth 1: skip stamping the last level.
+                count, stopped = _bfs_ball(indptr, indices, x, q, s, k, seen, queue, not nonstrict, True,
+                                           min_neighbors > 1)
                 out[s] = not stopped and count >= min_neighbors
     return out
 
