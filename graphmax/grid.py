@@ -15,7 +15,7 @@ from ._values import check_nan_policy, kernel_values
 
 __all__ = ["find_peaks", "grid_adjacency", "local_maxima", "local_minima", "prominence"]
 
-# Below this many plateau candidates the flood fill runs on one thread.
+# Below this many plateau candidates the flood fill (`resolve_plateaus`) runs on one thread.
 _PARALLEL_FILL = 1 << 15
 
 _MODE_CODES = {
@@ -100,10 +100,12 @@ def local_maxima(
        not a maximum (a higher neighbour), a maximum (every neighbour
        lower), or -- plateau mode -- a candidate (an equal neighbour, no
        higher one).
-    3. Plateau mode: a flood fill from each remaining candidate decides its
-       whole plateau, stopping early at a higher neighbour or a pixel known
-       not to be a maximum; large jobs first fill in parallel the plateaus
-       that lie within bands of the image.
+    3. Plateau mode: "not a maximum" spreads from the losing pixels through
+       equal neighbours into the candidates (SIMD sweeps, then a parallel
+       depth-first spread); every candidate left is on a maximum plateau, and
+       winning plateaus are never flooded. With ``nan_policy="omit"`` NaN
+       pixels or ``min_neighbors > 1``, a flood fill per plateau decides
+       instead (it counts the distinct pixels around each plateau).
 
     Cost O(n K) for K neighbours per pixel; no adjacency is built. Measured
     against scikit-image in ``benchmarks/results/speed.md``
