@@ -217,18 +217,12 @@ def _graph_formats():
     return set(GRAPH_FORMATS.values())
 
 
-def _run_maxima(args):
-    import numpy as np
+def _read_graph_and_values(args):
+    """The graph file, its node labels (names, else ids) and one channel of values from the values file."""
+    from .io import read_graph, read_values
 
-    from . import local_maxima, local_minima
-    from .io import dump_result, read_graph, read_values, write_result
-
-    graph = read_graph(
-        args.graph,
-        format=args.graph_format,
-        directed=True if args.directed else None,
-        weight_column=args.weight_column,
-    )
+    graph = read_graph(args.graph, format=args.graph_format, directed=True if args.directed else None,
+                       weight_column=args.weight_column)
     labels = graph.names if graph.names is not None else range(graph.n)
     values = read_values(args.values, column=args.column, names=labels)
     if values.ndim != 1:
@@ -236,6 +230,16 @@ def _run_maxima(args):
             f"values file {args.values!r} has {values.shape[1]} channels (shape {values.shape}); "
             "pick one with --column"
         )
+    return graph, labels, values
+
+
+def _run_maxima(args):
+    import numpy as np
+
+    from . import local_maxima, local_minima
+    from .io import dump_result, write_result
+
+    graph, labels, values = _read_graph_and_values(args)
     find = local_minima if args.minima else local_maxima
     mask = find(
         graph,
@@ -438,17 +442,9 @@ def _run_graph_peaks(args):
     import numpy as np
 
     from ._peaks import find_peaks
-    from .io import dump_result, read_graph, read_values, write_result
+    from .io import dump_result, read_values, write_result
 
-    graph = read_graph(args.graph, format=args.graph_format, directed=True if args.directed else None,
-                       weight_column=args.weight_column)
-    names = graph.names if graph.names is not None else range(graph.n)
-    values = read_values(args.values, column=args.column, names=names)
-    if values.ndim != 1:
-        raise ValueError(
-            f"values file {args.values!r} has {values.shape[1]} channels (shape {values.shape}); "
-            "pick one with --column"
-        )
+    graph, names, values = _read_graph_and_values(args)
     labels = None
     if args.labels is not None:
         labels = read_values(args.labels, names=names)
