@@ -442,16 +442,9 @@ def propagate_plateaus(x, state, shape, deltas, offsets, min_neighbors, candidat
 def _sweep_row(x, state, shape, offsets, row, mark):
     """One sweep of `propagate_plateaus` over the interior columns of `row`
     (nothing when the row lies on the border of an outer axis)."""
-    ndim = shape.shape[0]
-    length = shape[ndim - 1]
-    if length < 3:
+    length = shape[shape.shape[0] - 1]
+    if length < 3 or not _row_is_interior(row, shape):
         return
-    rest = row
-    for j in range(ndim - 2, -1, -1):
-        c = rest % shape[j]
-        rest //= shape[j]
-        if c == 0 or c == shape[j] - 1:
-            return
     lo = row * length + 1
     m = length - 2
     xr = x[lo : lo + m]

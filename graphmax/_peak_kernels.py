@@ -10,6 +10,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from ._grid_kernels import _coords, _inside, _strides
 from ._kernels import _bfs_ball, _dijkstra_ball, _find
 
 _jit = nb.njit(cache=True, nogil=True)
@@ -222,9 +223,7 @@ def grid_superlevel_persistence(shape, deltas, order, region):
     n = order.shape[0]
     ndim = shape.shape[0]
     n_nb = deltas.shape[0]
-    strides = np.ones(ndim, dtype=np.int64)
-    for j in range(ndim - 2, -1, -1):
-        strides[j] = strides[j + 1] * shape[j + 1]
+    strides = _strides(shape)
     offsets = np.zeros(n_nb, dtype=np.int64)
     for k in range(n_nb):
         for j in range(ndim):
@@ -234,19 +233,10 @@ def grid_superlevel_persistence(shape, deltas, order, region):
     nbrs = np.empty(n_nb, dtype=np.int64)
     for i in range(n):
         v = order[i]
-        rest = v
-        for j in range(ndim - 1, -1, -1):
-            coord[j] = rest % shape[j]
-            rest //= shape[j]
+        _coords(v, strides, coord)
         count = 0
         for k in range(n_nb):
-            inside = True
-            for j in range(ndim):
-                c = coord[j] + deltas[k, j]
-                if c < 0 or c >= shape[j]:
-                    inside = False
-                    break
-            if inside:
+            if _inside(coord, deltas, shape, k):
                 u = v + offsets[k]
                 if use_region and (region[v] <= 0 or region[u] != region[v]):
                     continue
