@@ -387,9 +387,10 @@ def _bfs_ball(indptr, indices, x, q, s, k, seen, queue, stop_on_equal, early_exi
 def khop_compare(indptr, indices, x, q, k, min_neighbors, nonstrict, n_chunks, candidates):
     """Strict/nonstrict maxima over the `k`-hop neighbourhood without building it.
 
-    Only `candidates` (the 1-hop maxima: a k-hop maximum beats its direct
-    neighbours too) run a BFS, truncated at depth `k`, that stops at the
-    first node that beats the source. Nodes are split into `n_chunks`
+    Only `candidates` (the caller passes the 2-hop maxima of
+    `two_hop_compare`: a k-hop maximum beats its nearer neighbours too) run a
+    BFS, truncated at depth `k`, that stops at the first node that beats the
+    source. Nodes are split into `n_chunks`
     contiguous chunks, each with its own visit stamps and queue.
     """
     n = indptr.shape[0] - 1
