@@ -337,8 +337,11 @@ def _maxima_1d(indptr, indices, x, mode, min_neighbors, symmetric):
     if mode != "plateau":
         q = _kernels.value_buckets(x)
         return _kernels.neighbour_compare(indptr, indices, x, q, min_neighbors, mode == "nonstrict")
-    good, root = _kernels.plateau_maxima(indptr, indices, x, min_neighbors == 1, symmetric)
+    q = _kernels.value_buckets(x)
+    good, root = _kernels.plateau_maxima(indptr, indices, x, q, min_neighbors == 1, symmetric)
     if min_neighbors > 1:
+        if root is None:
+            root = np.arange(len(x))
         good &= _plateau_outside_count(indptr, indices, x, root, good) >= min_neighbors
     return good
 

@@ -99,6 +99,43 @@ def test_matches_reference(g, data):
     assert got.tolist() == want
 
 
+@st.composite
+def dense_graphs(draw, max_n=12):
+    """Graphs whose rows often hold more than the kernels' branch-free probe (4 neighbours)."""
+    n = draw(st.integers(5, max_n))
+    pair = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
+    return n, draw(st.lists(pair, min_size=2 * n, max_size=6 * n))
+
+
+@FAST
+@given(g=dense_graphs(), data=st.data())
+def test_dense_rows_match_reference(g, data):
+    n, edges = g
+    kind = data.draw(st.sampled_from(KINDS))
+    x, dtype = _values(data.draw, n, kind)
+    mode = data.draw(st.sampled_from(MODES))
+    direction = data.draw(st.sampled_from(("both", "out")))
+    min_neighbors = data.draw(st.integers(0, 2))
+    if data.draw(st.booleans()):
+        edges = edges + [(b, a) for a, b in edges]
+    graph = gm.from_edges(np.array(edges, dtype=np.int64).reshape(-1, 2), n=n)
+    got = gm.local_maxima(graph, np.array(x, dtype=dtype), mode=mode, direction=direction,
+                          min_neighbors=min_neighbors)
+    want = ref.local_maxima(n, edges, x, mode=mode, direction=direction, min_neighbors=min_neighbors)
+    assert got.tolist() == want
+
+
+def test_directed_plateau_member_with_higher_and_equal_neighbours():
+    """Node 0 has a higher out-neighbour among its first four and an equal one (1):
+    the plateau {0, 1} is no maximum, though 1 alone would be one."""
+    edges = [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (1, 6)]
+    x = np.array([5, 5, 6, 6, 6, 6, 1])
+    got = gm.local_maxima(gm.from_edges(np.array(edges), n=7), x, mode="plateau", direction="out", min_neighbors=0)
+    want = ref.local_maxima(7, edges, x.tolist(), mode="plateau", direction="out", min_neighbors=0)
+    assert got.tolist() == want
+    assert not got[1]
+
+
 @FAST
 @given(g=graphs(), data=st.data())
 def test_radius_matches_reference(g, data):
@@ -365,6 +402,15 @@ def test_raw_csr_kernel_rejects_broken_arrays():
     ]:
         clean, _ = _kernels.raw_both_compare(np.array(indptr), np.array(indices), np.ones(len(indices)), x, q, 1, False)
         assert not clean, (indptr, indices)
+    # A row long enough for the branch-free probe of its first four entries:
+    # node 0 is the lowest, so without the bounds check the probe would decide
+    # its row on the valid entries and never look at the bad one.
+    x = np.arange(6.0)
+    q = _kernels.value_buckets(x)
+    for bad in (99, -1, 10**9):
+        indices = np.array([1, 2, 3, bad, 5])
+        clean, _ = _kernels.raw_both_compare(np.array([0, 5, 5, 5, 5, 5, 5]), indices, np.ones(5), x, q, 1, False)
+        assert not clean, bad
 
 
 def test_raw_csr_other_arguments_take_the_general_path():
