@@ -88,9 +88,39 @@ def _scan_from(start, probed, qv):
     return start + _PROBE if 0 <= probed < qv else start
 
 
+_BEATEN, _WINS, _TIED, _BAD_INDEX = 0, 1, 2, 3  # verdicts of `_scan_row`
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _scan_row(indices, x, q, first, stop, qv, xv, nonstrict, n):
+    """Scan a row's entries ``first..stop-1`` for a neighbour that beats the
+    node of value `xv` (bucket `qv`), stopping at the first one.
+
+    Returns `_BEATEN`, `_WINS`, `_TIED` (wins, and has a neighbour of equal
+    value: only when `nonstrict`) or, when ``n >= 0`` bounds-checks the
+    indices, `_BAD_INDEX` for one outside ``0..n-1``.
+    """
+    equal = False
+    for j in range(first, stop):
+        u = indices[j]
+        if n >= 0 and (u < 0 or u >= n):
+            return _BAD_INDEX
+        qu = q[u]
+        if qu > qv:
+            return _BEATEN
+        if qu == qv:
+            xu = x[u]
+            if xu > xv or (xu == xv and not nonstrict):
+                return _BEATEN
+            equal |= xu == xv
+    return _TIED if equal else _WINS
+
+
 @_pjit
 def neighbour_compare(indptr, indices, x, q, min_neighbors, nonstrict):
-    """Strict (``x[v] > x[u]``) or nonstrict (``>=``) maximum flag of every node.
+    """Strict (``x[v] > x[u]``) or nonstrict (``>=``) maximum flag of every
+    node, and how many of those maxima have a neighbour of equal value (only
+    possible when `nonstrict`).
 
     A node with fewer than `min_neighbors` neighbours is never a maximum.
     Looks at the first neighbours branch-free (`_probe`), then exits a node's
@@ -99,6 +129,7 @@ def neighbour_compare(indptr, indices, x, q, min_neighbors, nonstrict):
     """
     n = indptr.shape[0] - 1
     out = np.zeros(n, dtype=np.bool_)
+    n_tied = 0
     for v in nb.prange(n):
         start = indptr[v]
         stop = indptr[v + 1]
@@ -108,16 +139,10 @@ def neighbour_compare(indptr, indices, x, q, min_neighbors, nonstrict):
         probed = _probe(indices, q, start, stop)
         if probed > qv:
             continue
-        xv = x[v]
-        ok = True
-        for j in range(_scan_from(start, probed, qv), stop):
-            u = indices[j]
-            qu = q[u]
-            if qu > qv or (qu == qv and (x[u] > xv or (x[u] == xv and not nonstrict))):
-                ok = False
-                break
-        out[v] = ok
-    return out
+        verdict = _scan_row(indices, x, q, _scan_from(start, probed, qv), stop, qv, x[v], nonstrict, -1)
+        out[v] = verdict != _BEATEN
+        n_tied += verdict == _TIED
+    return out, n_tied
 
 
 @_jit
@@ -703,12 +728,16 @@ def both_plateau(indptr, indices, x, q, min_neighbors_is_one, n_parts):
             f[v] |= np.uint8(own)
     state = np.empty(n, dtype=np.uint8)
     outside = np.empty(n, dtype=np.bool_)
+    n_tied = 0
     for v in nb.prange(n):
         bits = np.uint8(0)
         for p in range(n_parts):
             bits |= flags[p, v]
         state[v] = _plateau_state((bits & 1) != 0, (bits & 2) != 0)
         outside[v] = (bits & 5) != 0
+        n_tied += (bits & 2) != 0
+    if n_tied == 0:
+        return _single_node_plateaus(state, outside, min_neighbors_is_one)
     parent = np.arange(n)
     for v in range(n):
         if state[v] >= 2:  # an equal neighbour: its equal links join plateaus
@@ -749,19 +778,38 @@ def resolve_plateaus(parent, state, outside, min_neighbors_is_one):
     return out, root
 
 
+# Plateau mode on a graph of unknown symmetry: a nonstrict answer that met no
+# tie is the plateau answer (`both_compare` and `raw_both_compare` with
+# `plateau`). A node `w` of the nonstrict answer has no higher neighbour. Had
+# it an equal one `z`, the scans would have counted a tie: an out-neighbour
+# `z` is met by `w`'s own scan, which never stops early (nothing beats `w`)
+# and skips probed neighbours only when all are lower; an in-neighbour `z`
+# passes the test ``q[z] >= cq[w]`` of the second pass, where `w` is still a
+# candidate. So `w` is a one-node plateau with no higher neighbour: a plateau
+# maximum (``min_neighbors`` 0 or 1 mean the same for both). And a plateau
+# maximum of two or more nodes would put its members, each without a higher
+# neighbour, in the nonstrict answer with an equal neighbour: a tie. Ties
+# counted on nodes beaten later only send the caller to the general path.
 @_pjit
-def both_compare(indptr, indices, x, q, min_neighbors, nonstrict):
+def both_compare(indptr, indices, x, q, min_neighbors, nonstrict, plateau):
     """Strict/nonstrict maxima over in- and out-neighbours from the out-edge CSR
     alone, for graphs not known to be symmetric (no transpose, no union view).
 
     1. Out-neighbour scan with early exit (as `neighbour_compare`): the candidates.
-    2. One pass over all edges ``v -> u`` that only looks further when `u` is
-       still a candidate (a byte array of n, cache resident): `v` is an
-       in-neighbour of `u` and may beat it.
+    2. One pass over all edges ``v -> u`` that only looks further when `u` may
+       be a candidate its in-neighbour `v` beats (`_candidate_buckets`).
     ``min_neighbors`` must be 0 or 1 (a node needs some in- or out-neighbour).
+
+    With `plateau` (and `nonstrict`), returns ``(done, mask)``: `done` is
+    False, and `mask` meaningless, when some candidate has a neighbour of
+    equal value; otherwise every plateau that can win is a single node and
+    `mask` is the plateau-mode answer (see the note above). Without
+    `plateau`, `done` is always True.
     """
     n = indptr.shape[0] - 1
-    cand = neighbour_compare(indptr, indices, x, q, 0, nonstrict)
+    cand, n_tied = neighbour_compare(indptr, indices, x, q, 0, nonstrict)
+    if plateau and n_tied:
+        return False, cand
     cq = _candidate_buckets(indptr, q, cand)
     has_in = np.zeros(n, dtype=np.bool_)
     for v in nb.prange(n):
@@ -770,10 +818,14 @@ def both_compare(indptr, indices, x, q, min_neighbors, nonstrict):
         for j in range(indptr[v], indptr[v + 1]):
             u = indices[j]
             if qv >= cq[u] and cand[u]:
-                _in_neighbour(indptr, x, q, cand, has_in, qv, xv, u, min_neighbors, nonstrict)
+                n_tied += _in_neighbour(indptr, x, q, cand, has_in, qv, xv, u, min_neighbors, nonstrict)
+    if plateau and n_tied:
+        return False, cand
     if min_neighbors > 0:
         _drop_without_neighbours(indptr, cand, has_in)
-    return cand
+    return True, cand
+
+
 
 
 @_pjit
@@ -804,14 +856,17 @@ def _candidate_buckets(indptr, q, cand):
 def _in_neighbour(indptr, x, q, cand, has_in, qv, xv, u, min_neighbors, nonstrict):
     """Candidate `u` has an in-neighbour of value (`qv` bucket, `xv`): it loses
     if that one beats it; else, without out-neighbours, it now has a neighbour.
+    Returns 1 when the two values are equal and `u` did not lose (a tie).
 
     Writes only where needed: shared lines written by both threads on every
     candidate hit measured ~10x slower (false sharing)."""
     qu = q[u]
     if qv > qu or (qv == qu and (xv > x[u] or (xv == x[u] and not nonstrict))):
         cand[u] = False
-    elif min_neighbors > 0 and indptr[u + 1] == indptr[u] and not has_in[u]:
+        return 0
+    if min_neighbors > 0 and indptr[u + 1] == indptr[u] and not has_in[u]:
         has_in[u] = True
+    return 1 if qv == qu and xv == x[u] else 0
 
 
 @_pjit
@@ -823,7 +878,7 @@ def _drop_without_neighbours(indptr, cand, has_in):
 
 
 @_pjit
-def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict):
+def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict, plateau):
     """`both_compare` straight on a user's CSR arrays, validating them on the way.
 
     The arrays are trusted for nothing: every index is bounds-checked before
@@ -835,7 +890,10 @@ def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict):
     matrix. The validation rides along the in-neighbour pass, which reads
     every entry anyway: on a 16M-edge graph this saves the separate ~9 ms
     check pass and the ~2 ms value pass, and builds no `Graph`.
-    ``min_neighbors`` must be 0 or 1.
+    ``min_neighbors`` must be 0 or 1. With `plateau` (and `nonstrict`) `clean`
+    is also False when a candidate has a neighbour of equal value: the
+    nonstrict answer is then not known to be the plateau answer (see the note
+    above `both_compare`).
     """
     n = indptr.shape[0] - 1
     m = indices.shape[0]
@@ -848,6 +906,7 @@ def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict):
         return False, np.zeros(n, dtype=np.bool_)
     # 1. Out-neighbour scan with early exit (indices bounds-checked): the candidates.
     cand = np.zeros(n, dtype=np.bool_)
+    n_tied = 0
     for v in nb.prange(n):
         start = indptr[v]
         stop = indptr[v + 1]
@@ -855,20 +914,11 @@ def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict):
         probed = _probe_checked(indices, q, start, stop, n)
         if probed > qv:
             continue
-        xv = x[v]
-        ok = True
-        for j in range(_scan_from(start, probed, qv), stop):
-            u = indices[j]
-            if u < 0 or u >= n:
-                bad += 1
-                ok = False
-                break
-            qu = q[u]
-            if qu > qv or (qu == qv and (x[u] > xv or (x[u] == xv and not nonstrict))):
-                ok = False
-                break
-        cand[v] = ok
-    if bad:
+        verdict = _scan_row(indices, x, q, _scan_from(start, probed, qv), stop, qv, x[v], nonstrict, n)
+        cand[v] = verdict == _WINS or verdict == _TIED
+        n_tied += verdict == _TIED
+        bad += verdict == _BAD_INDEX
+    if bad or (plateau and n_tied):
         return False, cand
     # 2. Every entry: validity, and in-neighbours that beat a candidate.
     cq = _candidate_buckets(indptr, q, cand)
@@ -885,8 +935,8 @@ def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict):
                 break
             prev = u
             if qv >= cq[u] and cand[u]:
-                _in_neighbour(indptr, x, q, cand, has_in, qv, xv, u, min_neighbors, nonstrict)
-    if bad:
+                n_tied += _in_neighbour(indptr, x, q, cand, has_in, qv, xv, u, min_neighbors, nonstrict)
+    if bad or (plateau and n_tied):
         return False, cand
     if min_neighbors > 0:
         _drop_without_neighbours(indptr, cand, has_in)

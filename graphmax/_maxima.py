@@ -197,7 +197,7 @@ def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy,
     radius = _check_radius(radius, hops)
     min_neighbors = _check_int(min_neighbors, "min_neighbors", 0)
     nan_policy = check_nan_policy(nan_policy)
-    if mode != "plateau" and hops == 1 and radius is None and direction == "both" and min_neighbors <= 1:
+    if hops == 1 and radius is None and direction == "both" and min_neighbors <= 1:
         mask = _raw_csr_maxima(graph, x, mode, min_neighbors, reverse)
         if mask is not None:
             return np.flatnonzero(mask) if indices else mask
@@ -236,13 +236,15 @@ def _ids(g, mask):
 
 
 def _raw_csr_maxima(graph, x, mode, min_neighbors, reverse):
-    """1-hop strict/nonstrict maxima of a scipy CSR matrix without building a `Graph`.
+    """1-hop maxima of a scipy CSR matrix without building a `Graph`.
 
     The common call -- a raw CSR, default ``direction="both"``, one channel of
     values without NaN -- goes to `_kernels.raw_both_compare`, which validates
-    the matrix in the same passes that compute the answer. Returns None
-    whenever anything is unusual (another format or dtype, a matrix that
-    needs cleaning, NaN values, bad arguments): the general path then
+    the matrix in the same passes that compute the answer. Plateau mode takes
+    the nonstrict answer when no candidate has an equal-valued neighbour
+    (then every winning plateau is one node). Returns None whenever anything
+    is unusual (another format or dtype, a matrix that needs cleaning, NaN
+    values, bad arguments, ties in plateau mode): the general path then
     handles it, with its errors, and gives the same answer.
     """
     if not (sp.issparse(graph) and graph.format == "csr" and graph.ndim == 2):
@@ -266,7 +268,7 @@ def _raw_csr_maxima(graph, x, mode, min_neighbors, reverse):
         return None
     xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
     clean, mask = _kernels.raw_both_compare(
-        indptr, indices, data, xv, _kernels.value_buckets(xv), min_neighbors, mode == "nonstrict"
+        indptr, indices, data, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau"
     )
     return mask if clean else None
 
@@ -282,7 +284,7 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
             # Cheap filters first: the 1-hop scan, then every path of length 2
             # (no BFS bookkeeping) leave only the 2-hop maxima to search.
             q = _kernels.value_buckets(x)
-            candidates = _kernels.neighbour_compare(indptr, indices, x, q, 0, nonstrict)
+            candidates = _kernels.neighbour_compare(indptr, indices, x, q, 0, nonstrict)[0]
             candidates = _kernels.two_hop_compare(indptr, indices, x, q, candidates, nonstrict)
             if hops == 2 and min_neighbors <= 1:
                 # The 2-hop ball is non-empty iff the node has a neighbour (no self-loops).
@@ -292,13 +294,17 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
     if direction == "both" and hops == 1 and radius is None and min_neighbors <= 1:
         # Not known to be symmetric: take the in-neighbours from the out-edges
         # (a second pass, or both ends of each edge) instead of checking
-        # symmetry (~90 ms on 16M edges) or building the union view
-        # (`both_plateau`: ~45 ms against ~105 ms for check + scan).
+        # symmetry (~90 ms on 16M edges) or building the union view.
+        # Plateau mode first tries the nonstrict passes, which give its answer
+        # when no candidate meets a tie (~19 ms), then `both_plateau` (~30 ms).
         if mode != "plateau" and not (g.symmetry_known and g.is_symmetric):
             q = _kernels.value_buckets(x)
-            return _kernels.both_compare(g.indptr, g.indices, x, q, min_neighbors, mode == "nonstrict")
+            return _kernels.both_compare(g.indptr, g.indices, x, q, min_neighbors, mode == "nonstrict", False)[1]
         if mode == "plateau" and not g.symmetry_known:
             q = _kernels.value_buckets(x)
+            done, mask = _kernels.both_compare(g.indptr, g.indices, x, q, min_neighbors, True, True)
+            if done:
+                return mask
             return _kernels.both_plateau(g.indptr, g.indices, x, q, min_neighbors == 1, _threads())
     indptr, indices = _ball_csr(g, direction, hops, radius)
     symmetric = direction == "both" or g.is_symmetric
@@ -336,7 +342,7 @@ def _bfs_chunks(n, itemsize, budget=256 * 2**20):
 def _maxima_1d(indptr, indices, x, mode, min_neighbors, symmetric):
     if mode != "plateau":
         q = _kernels.value_buckets(x)
-        return _kernels.neighbour_compare(indptr, indices, x, q, min_neighbors, mode == "nonstrict")
+        return _kernels.neighbour_compare(indptr, indices, x, q, min_neighbors, mode == "nonstrict")[0]
     q = _kernels.value_buckets(x)
     good, root = _kernels.plateau_maxima(indptr, indices, x, q, min_neighbors == 1, symmetric)
     if min_neighbors > 1:

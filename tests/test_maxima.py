@@ -339,11 +339,16 @@ def raw_csr(draw, max_n=9):
 @given(a=raw_csr(), data=st.data())
 def test_raw_csr_matches_reference(a, data, monkeypatch_module):
     """Any CSR, clean or not, gives the reference answer; the fused kernel
-    says 'clean' exactly when the matrix needs no cleaning."""
+    says 'clean' exactly when the matrix needs no cleaning (in plateau mode:
+    and no candidate meets a tie, which distinct values rule out)."""
     calls = monkeypatch_module
     n = a.shape[0]
-    x = np.array([data.draw(st.integers(0, 3)) for _ in range(n)], dtype=np.int64)
-    mode = data.draw(st.sampled_from(("strict", "nonstrict")))
+    distinct = data.draw(st.booleans())
+    if distinct:
+        x = np.random.default_rng(n).permutation(n)
+    else:
+        x = np.array([data.draw(st.integers(0, 3)) for _ in range(n)], dtype=np.int64)
+    mode = data.draw(st.sampled_from(("strict", "nonstrict", "plateau")))
     min_neighbors = data.draw(st.integers(0, 1))
     before = (a.indptr.copy(), a.indices.copy(), a.data.copy())
     calls.clear()
@@ -360,7 +365,11 @@ def test_raw_csr_matches_reference(a, data, monkeypatch_module):
         np.all(np.diff(a.indices[a.indptr[v]:a.indptr[v + 1]]) > 0)
         and v not in a.indices[a.indptr[v]:a.indptr[v + 1]] for v in range(n)
     )
-    assert calls == [bool(rows_clean and (a.data != 0).all())]
+    clean = bool(rows_clean and (a.data != 0).all())
+    if mode != "plateau" or distinct:
+        assert calls == [clean]
+    else:
+        assert calls in ([False], [clean])
     for old, new in zip(before, (a.indptr, a.indices, a.data)):
         np.testing.assert_array_equal(old, new)  # inputs are never modified
 
@@ -385,6 +394,26 @@ def monkeypatch_module():
     mp.undo()
 
 
+@pytest.mark.parametrize("edges, x", [
+    # 1's only neighbour, 2, ties it; 2 loses to 0, whose entry is read first.
+    ([(0, 2), (1, 2)], [5, 3, 3]),
+    # 0 has no out-neighbours; its equal in-neighbour 1 loses to 2.
+    ([(1, 0), (1, 2)], [3, 3, 5]),
+])
+@pytest.mark.parametrize("as_raw", [True, False])
+def test_plateau_ties_on_directed_entries(edges, x, as_raw):
+    """Plateau mode on a matrix of unknown symmetry tries the nonstrict passes
+    first; a tie seen from either end of an entry must send it to the plateau
+    algorithm (here the tied pair's plateau has a higher neighbour)."""
+    n = len(x)
+    rows, cols = zip(*edges)
+    a = sp.csr_array((np.ones(len(edges)), (rows, cols)), shape=(n, n))
+    graph = a if as_raw else gm.Graph(n, a.indptr, a.indices)
+    want = ref.local_maxima(n, edges, x, mode="plateau", min_neighbors=0)
+    assert gm.local_maxima(graph, np.array(x), mode="plateau", min_neighbors=0).tolist() == want
+    assert want == [True, False, False] if x[0] == 5 else want == [False, False, True]
+
+
 def test_raw_csr_kernel_rejects_broken_arrays():
     """Out-of-range indices or a bad indptr are caught before any value is read through them."""
     from graphmax import _kernels
@@ -392,7 +421,7 @@ def test_raw_csr_kernel_rejects_broken_arrays():
     x = np.array([1.0, 2.0, 3.0])
     q = _kernels.value_buckets(x)
     ok = (np.array([0, 1, 2, 2]), np.array([1, 2]), np.ones(2))
-    assert _kernels.raw_both_compare(*ok, x, q, 1, False)[0]
+    assert _kernels.raw_both_compare(*ok, x, q, 1, False, False)[0]
     for indptr, indices in [
         ([0, 1, 2, 2], [1, 7]),  # index past n
         ([0, 1, 2, 2], [1, -1]),  # negative index
@@ -400,7 +429,7 @@ def test_raw_csr_kernel_rejects_broken_arrays():
         ([1, 1, 2, 2], [1, 2]),  # indptr not starting at 0
         ([0, 1, 2, 3], [1, 2]),  # indptr past the end of indices
     ]:
-        clean, _ = _kernels.raw_both_compare(np.array(indptr), np.array(indices), np.ones(len(indices)), x, q, 1, False)
+        clean, _ = _kernels.raw_both_compare(np.array(indptr), np.array(indices), np.ones(len(indices)), x, q, 1, False, False)
         assert not clean, (indptr, indices)
     # A row long enough for the branch-free probe of its first four entries:
     # node 0 is the lowest, so without the bounds check the probe would decide
@@ -409,12 +438,12 @@ def test_raw_csr_kernel_rejects_broken_arrays():
     q = _kernels.value_buckets(x)
     for bad in (99, -1, 10**9):
         indices = np.array([1, 2, 3, bad, 5])
-        clean, _ = _kernels.raw_both_compare(np.array([0, 5, 5, 5, 5, 5, 5]), indices, np.ones(5), x, q, 1, False)
+        clean, _ = _kernels.raw_both_compare(np.array([0, 5, 5, 5, 5, 5, 5]), indices, np.ones(5), x, q, 1, False, False)
         assert not clean, bad
 
 
 def test_raw_csr_other_arguments_take_the_general_path():
-    """Plateau mode, hops, direction and NaN values never reach the raw kernel, and agree with a Graph."""
+    """Hops, direction and NaN values never reach the raw kernel; these calls and plateau mode agree with a Graph."""
     rng = np.random.default_rng(3)
     a = sp.random_array((50, 50), density=0.1, random_state=4, format="csr")
     a = (a + a.T).tocsr()
