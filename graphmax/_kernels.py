@@ -458,8 +458,8 @@ def _bfs_ball(indptr, indices, x, q, s, k, seen, queue, stop_on_equal, early_exi
 def khop_compare(indptr, indices, x, q, k, min_neighbors, nonstrict, n_chunks, candidates):
     """Strict/nonstrict maxima over the `k`-hop neighbourhood without building it.
 
-    Only `candidates` (the caller passes the 2-hop maxima of
-    `two_hop_compare`: a k-hop maximum beats its nearer neighbours too) run a
+    Only `candidates` (the caller passes the 3-hop maxima of
+    `walk_compare`: a k-hop maximum beats its nearer neighbours too) run a
     BFS, truncated at depth `k`, that stops at the first node that beats the
     source. Nodes are split into `n_chunks`
     contiguous chunks, each with its own visit stamps and queue.
@@ -479,17 +479,86 @@ def khop_compare(indptr, indices, x, q, k, min_neighbors, nonstrict, n_chunks, c
     return out
 
 
-@_pjit
-def two_hop_compare(indptr, indices, x, q, candidates, nonstrict):
-    """Strict/nonstrict maxima over the 2-hop neighbourhood, for `candidates` only.
+ROW_SPAN = 1 << 24  # `row_summaries` reads rows in spans of at most this many entries
 
-    Walks every path ``v -> u -> w`` from each candidate `v` (the 1-hop
-    maxima: they already beat every `u`), stopping at the first `w != v`
-    that beats it. No visit stamps and no queue: meeting a node twice cannot
-    change a maximum, and the paths read the same rows a BFS would. Compares
-    `value_buckets` first, like `neighbour_compare`. No neighbour count: the
-    caller applies ``min_neighbors``. On a 16M-edge random graph this step
-    takes ~33 ms where the BFS of `khop_compare` took ~65 ms.
+
+@_pjit
+def row_summaries(indptr, indices, q, span):
+    """Per node `r`: the largest value bucket among its neighbours (`top_q`),
+    one neighbour holding it (`top`, -1 without neighbours) and whether two
+    or more neighbours hold it (`shared`).
+
+    One pass over every entry with two max-reductions and no branch: keys
+    ``bucket << 24 | position`` and ``bucket << 24 | (2**24 - 1 - position)``
+    find the last and the first position holding the top bucket, which
+    differ iff it is shared (~17 ms on 16M edges; tracking the arg-max with
+    selects took ~24 ms). Positions count within spans of `span` entries
+    (at most `ROW_SPAN`), merged per row. With the summaries, whether a row
+    holds a node beating `v` is one byte read in most cases (`_row_beats`):
+    what makes the k-hop filters cheap.
+    """
+    n = indptr.shape[0] - 1
+    low = np.uint32(ROW_SPAN - 1)
+    top_q = np.zeros(n, dtype=np.uint8)
+    top = np.full(n, -1, dtype=indices.dtype)
+    shared = np.zeros(n, dtype=np.bool_)
+    for r in nb.prange(n):
+        start = indptr[r]
+        stop = indptr[r + 1]
+        m = -1
+        for s in range(start, stop, span):
+            last = np.uint32(0)
+            first = np.uint32(0)
+            for j in range(s, min(stop, s + span)):
+                b = np.uint32(q[indices[j]]) << np.uint32(24)
+                p = np.uint32(j - s)
+                last = max(last, b | p)
+                first = max(first, b | (low - p))
+            b = np.int64(last >> np.uint32(24))
+            p_last = last & low
+            if b > m:
+                m = b
+                top[r] = indices[s + p_last]
+                shared[r] = p_last != low - (first & low)
+            elif b == m:
+                shared[r] = True
+        if m >= 0:
+            top_q[r] = m
+    return top_q, top, shared
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _row_beats(indptr, indices, x, q, top_q, top, shared, r, v, qv, xv, nonstrict):
+    """Whether a neighbour of `r` other than `v` beats `v` (value `xv`, bucket
+    `qv`), from `r`'s `row_summaries`: the row is read only when two of its
+    entries share the top bucket and that bucket is `v`'s."""
+    m = top_q[r]
+    if m < qv:
+        return False
+    if m > qv:
+        return True  # that neighbour is not v: v's own bucket is qv
+    if not shared[r]:
+        w = top[r]
+        return w >= 0 and w != v and (x[w] > xv or (x[w] == xv and not nonstrict))
+    for j in range(indptr[r], indptr[r + 1]):
+        w = indices[j]
+        if w != v and q[w] == qv and (x[w] > xv or (x[w] == xv and not nonstrict)):
+            return True
+    return False
+
+
+@_pjit
+def walk_compare(indptr, indices, x, q, top_q, top, shared, candidates, length, nonstrict):
+    """Strict/nonstrict maxima over the ``(length + 1)``-hop neighbourhood, for
+    `candidates` only (the ``length``-hop maxima, or every node for
+    ``length=0``).
+
+    Walks every path ``v -> ... -> r`` of `length` steps from each candidate
+    `v` (``length`` 0, 1 or 2; an end ``r == v`` is skipped) and asks the
+    summary of `r`'s row whether a neighbour of `r` beats `v`
+    (`_row_beats`). The rows of the path ends cover the ball one hop further
+    out, and no visit stamps are needed: meeting a node twice cannot change
+    a maximum. The caller applies ``min_neighbors``.
     """
     n = indptr.shape[0] - 1
     out = np.zeros(n, dtype=np.bool_)
@@ -499,18 +568,20 @@ def two_hop_compare(indptr, indices, x, q, candidates, nonstrict):
         qv = q[v]
         xv = x[v]
         ok = True
+        if length == 0:
+            ok = not _row_beats(indptr, indices, x, q, top_q, top, shared, v, v, qv, xv, nonstrict)
         for j in range(indptr[v], indptr[v + 1]):
+            if length == 0 or not ok:
+                break
             u = indices[j]
+            if length == 1:
+                ok = not _row_beats(indptr, indices, x, q, top_q, top, shared, u, v, qv, xv, nonstrict)
+                continue
             for i in range(indptr[u], indptr[u + 1]):
                 w = indices[i]
-                if w == v:
-                    continue
-                qw = q[w]
-                if qw > qv or (qw == qv and (x[w] > xv or (x[w] == xv and not nonstrict))):
+                if w != v and _row_beats(indptr, indices, x, q, top_q, top, shared, w, v, qv, xv, nonstrict):
                     ok = False
                     break
-            if not ok:
-                break
         out[v] = ok
     return out
 

@@ -281,13 +281,16 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
         chunks = _bfs_chunks(g.n, indices.itemsize)
         if mode != "plateau":
             nonstrict = mode == "nonstrict"
-            # Cheap filters first: the 1-hop scan, then every path of length 2
-            # (no BFS bookkeeping) leave only the 2-hop maxima to search.
+            # Filters first: with each row's top value bucket known, the 1-,
+            # 2- and 3-hop maxima follow from walks over paths of length 0, 1
+            # and 2 (no BFS bookkeeping); a BFS searches what is left.
             q = _kernels.value_buckets(x)
-            candidates = _kernels.neighbour_compare(indptr, indices, x, q, 0, nonstrict)[0]
-            candidates = _kernels.two_hop_compare(indptr, indices, x, q, candidates, nonstrict)
-            if hops == 2 and min_neighbors <= 1:
-                # The 2-hop ball is non-empty iff the node has a neighbour (no self-loops).
+            summaries = _kernels.row_summaries(indptr, indices, q, _kernels.ROW_SPAN)
+            candidates = np.ones(len(x), dtype=bool)
+            for length in range(min(hops, 3)):
+                candidates = _kernels.walk_compare(indptr, indices, x, q, *summaries, candidates, length, nonstrict)
+            if hops <= 3 and min_neighbors <= 1:
+                # The ball is non-empty iff the node has a neighbour (no self-loops).
                 return candidates & (np.diff(indptr) >= min_neighbors)
             return _kernels.khop_compare(indptr, indices, x, q, hops, min_neighbors, nonstrict, chunks, candidates)
         return _khop_plateau(indptr, indices, x, hops, min_neighbors, direction == "both" or g.is_symmetric, chunks)

@@ -116,13 +116,38 @@ def test_dense_rows_match_reference(g, data):
     mode = data.draw(st.sampled_from(MODES))
     direction = data.draw(st.sampled_from(("both", "out")))
     min_neighbors = data.draw(st.integers(0, 2))
+    hops = data.draw(st.integers(1, 4))
     if data.draw(st.booleans()):
         edges = edges + [(b, a) for a, b in edges]
     graph = gm.from_edges(np.array(edges, dtype=np.int64).reshape(-1, 2), n=n)
     got = gm.local_maxima(graph, np.array(x, dtype=dtype), mode=mode, direction=direction,
-                          min_neighbors=min_neighbors)
-    want = ref.local_maxima(n, edges, x, mode=mode, direction=direction, min_neighbors=min_neighbors)
+                          min_neighbors=min_neighbors, hops=hops)
+    want = ref.local_maxima(n, edges, x, mode=mode, direction=direction, min_neighbors=min_neighbors, hops=hops)
     assert got.tolist() == want
+
+
+@pytest.mark.parametrize("span", [1, 2, 3, 1 << 24])
+def test_row_summaries_against_brute_force(span):
+    """Top bucket, a neighbour holding it, and whether it is shared, whatever
+    the span the kernel splits rows into."""
+    from graphmax import _kernels
+
+    rng = np.random.default_rng(span)
+    n = 60
+    a = sp.random_array((n, n), density=0.15, random_state=rng, format="csr")
+    a.setdiag(0)
+    a.eliminate_zeros()
+    q = rng.integers(0, 6, n).astype(np.uint8)  # few buckets: shared tops are common
+    for idx in (np.int32, np.int64):
+        top_q, top, shared = _kernels.row_summaries(a.indptr.astype(idx), a.indices.astype(idx), q, span)
+        for r in range(n):
+            row = a.indices[a.indptr[r]:a.indptr[r + 1]]
+            if row.size == 0:
+                assert (top_q[r], top[r], shared[r]) == (0, -1, False)
+                continue
+            assert top_q[r] == q[row].max()
+            assert top[r] in row and q[top[r]] == top_q[r]
+            assert shared[r] == ((q[row] == top_q[r]).sum() >= 2)
 
 
 def test_directed_plateau_member_with_higher_and_equal_neighbours():
