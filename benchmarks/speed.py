@@ -12,9 +12,7 @@ Every case follows the same steps:
    same semantics returns a different mask;
 3. time every method ``R`` times, interleaved round by round so that all of
    them see the same machine state, and keep the best (``time.perf_counter``,
-   garbage collector off while timing, as `timeit` does); a method marked
-   ``isolated`` (large temporaries that slow whatever follows) is timed after
-   the rounds instead;
+   garbage collector off while timing, as `timeit` does);
 4. time one pass over the input (`_common.stream_sum`: a compiled parallel
    read of the CSR indices for graphs, of the image for images): the
    streaming limit every rate is shown against.
@@ -415,7 +413,6 @@ class Contender:
     compare: bool = True
     note: str = ""
     prepare_s: float | None = None
-    isolated: bool = False  # timed after the interleaved rounds, back to back (see `measure`)
 
 
 def best_time(call: Callable[[], Any], repeat: int) -> float:
@@ -465,14 +462,7 @@ def measure(case_name: str, contenders: list[Contender], repeat: int) -> list[di
     times: dict[str, list[float]] = {c.key: [] for c in active}
     for _ in range(repeat):
         for contender in active:
-            if not contender.isolated:
-                times[contender.key].append(time_once(contender.call))
-    # A contender that allocates and frees large temporaries disturbs whatever
-    # runs after it (measured: +20-40% on the next methods of the round), so it
-    # is timed on its own, after the others.
-    for contender in active:
-        if contender.isolated:
-            times[contender.key] = [time_once(contender.call) for _ in range(repeat)]
+            times[contender.key].append(time_once(contender.call))
     return [
         {
             "key": c.key,
@@ -631,8 +621,7 @@ def _graphmax_contenders(case: GraphCase, g: gm.Graph, x: np.ndarray, distinct: 
             contenders.append(
                 Contender("graphmax-raw-plateau",
                           "graphmax default call local_maxima(csr, x) (plateau) from a raw scipy CSR", "variant",
-                          lambda: gm.local_maxima(raw, x), matches=call, isolated=True,
-                          note="timed after the others: it allocates tens of MB of temporaries")
+                          lambda: gm.local_maxima(raw, x), matches=call)
             )
     if case.hops > 1:
         contenders.append(
