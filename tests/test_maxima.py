@@ -78,16 +78,14 @@ KINDS = ("ties", "float", "uint64", "int64", "int8", "uint8", "bool")
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@FAST
-@given(g=graphs(), data=st.data())
-def test_matches_reference(g, data):
+def _agrees_with_reference(g, data, directions, max_hops, max_min_neighbors):
     n, edges = g
     kind = data.draw(st.sampled_from(KINDS))
     x, dtype = _values(data.draw, n, kind)
     mode = data.draw(st.sampled_from(MODES))
-    direction = data.draw(st.sampled_from(("both", "out", "in")))
-    hops = data.draw(st.integers(1, 3))
-    min_neighbors = data.draw(st.integers(0, 3))
+    direction = data.draw(st.sampled_from(directions))
+    hops = data.draw(st.integers(1, max_hops))
+    min_neighbors = data.draw(st.integers(0, max_min_neighbors))
     minima = data.draw(st.booleans())
     if data.draw(st.booleans()):  # symmetric input: exercises the early-exit plateau scan on "out"/"in"
         edges = edges + [(b, a) for a, b in edges]
@@ -97,6 +95,12 @@ def test_matches_reference(g, data):
     want = ref.local_maxima(n, edges, x, mode=mode, direction=direction, hops=hops,
                             min_neighbors=min_neighbors, minima=minima)
     assert got.tolist() == want
+
+
+@FAST
+@given(g=graphs(), data=st.data())
+def test_matches_reference(g, data):
+    _agrees_with_reference(g, data, ("both", "out", "in"), max_hops=3, max_min_neighbors=3)
 
 
 @st.composite
@@ -110,20 +114,7 @@ def dense_graphs(draw, max_n=12):
 @FAST
 @given(g=dense_graphs(), data=st.data())
 def test_dense_rows_match_reference(g, data):
-    n, edges = g
-    kind = data.draw(st.sampled_from(KINDS))
-    x, dtype = _values(data.draw, n, kind)
-    mode = data.draw(st.sampled_from(MODES))
-    direction = data.draw(st.sampled_from(("both", "out")))
-    min_neighbors = data.draw(st.integers(0, 2))
-    hops = data.draw(st.integers(1, 4))
-    if data.draw(st.booleans()):
-        edges = edges + [(b, a) for a, b in edges]
-    graph = gm.from_edges(np.array(edges, dtype=np.int64).reshape(-1, 2), n=n)
-    got = gm.local_maxima(graph, np.array(x, dtype=dtype), mode=mode, direction=direction,
-                          min_neighbors=min_neighbors, hops=hops)
-    want = ref.local_maxima(n, edges, x, mode=mode, direction=direction, min_neighbors=min_neighbors, hops=hops)
-    assert got.tolist() == want
+    _agrees_with_reference(g, data, ("both", "out"), max_hops=4, max_min_neighbors=2)
 
 
 @pytest.mark.parametrize("span", [1, 2, 3, 1 << 24])
