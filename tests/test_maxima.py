@@ -473,3 +473,26 @@ def test_raw_csr_other_arguments_take_the_general_path():
     x[3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         gm.local_maxima(a, x, mode="strict")
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 1000, 200_003])
+def test_value_buckets_are_monotone(n):
+    """``q[u] < q[v]`` implies ``x[u] < x[v]``; -inf and +inf take the end buckets;
+    the finite range matches numpy's, wherever the extremes sit among the
+    kernel's parts and lanes."""
+    from graphmax import _kernels
+
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=n)
+    if n > 8:
+        x[rng.integers(0, n, 3)] = [np.inf, -np.inf, np.inf]
+        x[n // 2 - 1] = 1e6  # the extremes away from the ends
+        x[-1] = -1e6
+    finite = x[np.isfinite(x)]
+    want = (finite.min(), finite.max()) if finite.size else (np.inf, -np.inf)
+    assert _kernels._finite_range(x) == want
+    q = _kernels.value_buckets(x)
+    order = np.argsort(x, kind="stable")
+    assert np.all(np.diff(q[order].astype(int)) >= 0)
+    assert np.all(q[x == -np.inf] == 0) and np.all(q[x == np.inf] == 255)
+    assert np.all((q[np.isfinite(x)] >= 1) & (q[np.isfinite(x)] <= 254))
