@@ -134,8 +134,8 @@ def train_detector(model="maxmp", *, train=None, val=None, seed=0, epochs=None, 
     prep_s = time.perf_counter() - t0
 
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-    history, best = [], None
     bar = _progress(range(epochs), progress, f"train {model}")
+    stopper = _EarlyStopping(net, patience, max_time, bar)
     for epoch in bar:
         net.train()
         total, count = 0.0, 0
@@ -150,18 +150,12 @@ def train_detector(model="maxmp", *, train=None, val=None, seed=0, epochs=None, 
         val_scores = _validate(net, val_steps)
         record = {"epoch": epoch + 1, "loss": total / max(count, 1), **val_scores,
                   "seconds": time.perf_counter() - t0}
-        history.append(record)
-        key = (val_scores["val_f1"], -val_scores["val_loss"])
-        if best is None or key > best["key"]:
-            best = {"key": key, "epoch": epoch + 1, "state": copy.deepcopy(net.state_dict()), "scores": val_scores}
         logger.info("%s epoch %d: loss %.4g, val loss %.4g, val F1 %.4f, val accuracy %.5f", model, epoch + 1,
                     record["loss"], val_scores["val_loss"], val_scores["val_f1"], val_scores["val_accuracy"])
-        if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{record['loss']:.4f}", val_f1=f"{val_scores['val_f1']:.4f}")
-        if epoch + 1 - best["epoch"] >= patience or record["seconds"] > max_time:
+        if stopper.after_epoch(record, val_scores):
             break
-    net.load_state_dict(best["state"])
-    net.eval()
+    best = stopper.restore_best()
+    history = stopper.history
     training = {
         "seed": int(seed),
         "epochs": len(history),
@@ -181,6 +175,36 @@ def train_detector(model="maxmp", *, train=None, val=None, seed=0, epochs=None, 
 
 
 @torch.no_grad()
+class _EarlyStopping:
+    """The epoch loop's bookkeeping, shared by `train_detector` and `train_cnn`:
+    the history, the best epoch so far (highest validation F1, then lowest
+    validation loss) with a copy of its weights, and when to stop (`patience`
+    epochs without a better one, or `max_time` seconds)."""
+
+    def __init__(self, module, patience, max_time, bar):
+        self.module, self.patience, self.max_time, self.bar = module, patience, max_time, bar
+        self.history = []
+        self.best = None
+
+    def after_epoch(self, record, scores):
+        """Record one epoch (`record` holds epoch, loss, val_loss, val_f1, seconds);
+        `scores` are kept with the best one. Returns whether to stop."""
+        self.history.append(record)
+        key = (record["val_f1"], -record["val_loss"])
+        if self.best is None or key > self.best["key"]:
+            self.best = {"key": key, "epoch": record["epoch"], "state": copy.deepcopy(self.module.state_dict()),
+                         "scores": scores}
+        if hasattr(self.bar, "set_postfix"):
+            self.bar.set_postfix(loss=f"{record['loss']:.4f}", val_f1=f"{record['val_f1']:.4f}")
+        return record["epoch"] - self.best["epoch"] >= self.patience or record["seconds"] > self.max_time
+
+    def restore_best(self):
+        """Load the best epoch's weights into the module (in eval mode); return its record."""
+        self.module.load_state_dict(self.best["state"])
+        self.module.eval()
+        return self.best
+
+
 def _validate(net, val_steps):
     net.eval()
     logits = torch.cat([node_logits(net, inputs) for inputs, _ in val_steps])
@@ -225,8 +249,8 @@ def train_cnn(model, inputs, targets, *, val=None, epochs=10, lr=1e-3, batch_siz
     model.reset_parameters()
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history, best = [], None
     bar = _progress(range(epochs), progress, f"train {type(model).__name__}")
+    stopper = _EarlyStopping(model, patience, max_time, bar)
     for epoch in bar:
         model.train()
         total = 0.0
@@ -243,19 +267,12 @@ def train_cnn(model, inputs, targets, *, val=None, epochs=10, lr=1e-3, batch_siz
             s = classification_scores(vy.numpy(), _cnn_predict(out, vy).numpy())
         record = {"epoch": epoch + 1, "loss": total / max(len(x), 1), "val_loss": val_loss, "val_f1": s["f1"],
                   "val_accuracy": s["accuracy"], "seconds": time.perf_counter() - t0}
-        history.append(record)
-        key = (s["f1"], -val_loss)
-        if best is None or key > best["key"]:
-            best = {"key": key, "epoch": epoch + 1, "state": copy.deepcopy(model.state_dict()), "f1": s["f1"]}
         logger.info("%s epoch %d: loss %.4g, val F1 %.4f", type(model).__name__, epoch + 1, record["loss"], s["f1"])
-        if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{record['loss']:.4f}", val_f1=f"{s['f1']:.4f}")
-        if epoch + 1 - best["epoch"] >= patience or record["seconds"] > max_time:
+        if stopper.after_epoch(record, {"f1": s["f1"]}):
             break
-    model.load_state_dict(best["state"])
-    model.eval()
-    return {"best_epoch": best["epoch"], "val_f1": best["f1"], "train_seconds": time.perf_counter() - t0,
-            "epochs": len(history), "history": history}
+    best = stopper.restore_best()
+    return {"best_epoch": best["epoch"], "val_f1": best["scores"]["f1"], "train_seconds": time.perf_counter() - t0,
+            "epochs": len(stopper.history), "history": stopper.history}
 
 
 def _cnn_loss(out, y):
