@@ -144,3 +144,34 @@ def test_predict_errors(maxmp):
         maxmp.predict(G, ["a", "b", "c"])
     with pytest.raises(ValueError, match="`model`"):
         train_detector("resnet")
+
+
+def test_training_keeps_the_best_epoch_and_validates_without_gradients(small_sets):
+    """The early-stopping tracker restores the best epoch's weights, and the
+    validation pass builds no autograd graph (no warnings about it)."""
+    import warnings
+
+    from graphmax.learn.train import _EarlyStopping
+
+    train, val = small_sets
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        det = train_detector("gcn", train=train, val=val, epochs=3, patience=5, progress=False)
+    history = det.training["history"]
+    best = max(history, key=lambda r: (r["val_f1"], -r["val_loss"]))
+    assert det.training["best_epoch"] == best["epoch"]
+
+    net = torch.nn.Linear(2, 1)
+    stopper = _EarlyStopping(net, patience=2, max_time=1e9, bar=None)
+    # epoch: (val_f1, val_loss); epoch 3 ties epoch 1's F1 with a lower loss: the best.
+    scores = {1: (0.8, 0.5), 2: (0.7, 0.4), 3: (0.8, 0.3), 4: (0.6, 0.2), 5: (0.8, 0.3)}
+    stops = []
+    for epoch, (f1, val_loss) in scores.items():
+        with torch.no_grad():
+            net.weight.fill_(float(epoch))
+        record = {"epoch": epoch, "loss": 1.0, "val_loss": val_loss, "val_f1": f1, "seconds": 0.0}
+        stops.append(stopper.after_epoch(record, {"f1": f1}))
+    assert stops == [False, False, False, False, True]  # two epochs past the best
+    assert stopper.restore_best()["epoch"] == 3
+    assert torch.all(net.weight == 3.0) and not net.training
+    assert len(stopper.history) == 5

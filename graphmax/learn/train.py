@@ -174,7 +174,6 @@ def train_detector(model="maxmp", *, train=None, val=None, seed=0, epochs=None, 
     return Detector(net, model, training=training)
 
 
-@torch.no_grad()
 class _EarlyStopping:
     """The epoch loop's bookkeeping, shared by `train_detector` and `train_cnn`:
     the history, the best epoch so far (highest validation F1, then lowest
@@ -205,6 +204,7 @@ class _EarlyStopping:
         return self.best
 
 
+@torch.no_grad()
 def _validate(net, val_steps):
     net.eval()
     logits = torch.cat([node_logits(net, inputs) for inputs, _ in val_steps])
