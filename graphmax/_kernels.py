@@ -760,12 +760,20 @@ def plateau_maxima(indptr, indices, x, q, min_neighbors_is_one, symmetric):
     When no node has links to follow (data without ties) steps 2 and 3 are
     one parallel pass over the flags, so this costs about one strict pass.
     """
-    n = indptr.shape[0] - 1
     state, outside, n_linked = _plateau_scan(indptr, indices, x, q, symmetric)
+    return _join_plateaus(indptr, indices, x, q, state, outside, min_neighbors_is_one, not symmetric, n_linked)
+
+
+@_jit
+def _join_plateaus(indptr, indices, x, q, state, outside, min_neighbors_is_one, from_losers, n_linked):
+    """Steps 2 and 3 of `plateau_maxima` and `both_plateau`, from the per-node
+    flags: the verdicts and each node's plateau root. With no links to follow
+    (`n_linked` 0: data without ties) every plateau is one node, one parallel
+    pass decides, and the root is None."""
     if n_linked == 0:
         return _single_node_plateaus(state, outside, min_neighbors_is_one), None
-    offsets, pairs = equal_links(indptr, indices, x, q, state, not symmetric)
-    parent = khop_plateau_union(offsets, pairs, n)
+    offsets, pairs = equal_links(indptr, indices, x, q, state, from_losers)
+    parent = khop_plateau_union(offsets, pairs, state.shape[0])
     return resolve_plateaus(parent, state, outside, min_neighbors_is_one)
 
 
@@ -833,11 +841,7 @@ def both_plateau(indptr, indices, x, q, min_neighbors_is_one, n_parts):
         state[v] = _plateau_state((bits & 1) != 0, (bits & 2) != 0)
         outside[v] = (bits & 5) != 0
         n_tied += (bits & 2) != 0
-    if n_tied == 0:
-        return _single_node_plateaus(state, outside, min_neighbors_is_one)
-    offsets, pairs = equal_links(indptr, indices, x, q, state, True)
-    parent = khop_plateau_union(offsets, pairs, n)
-    return resolve_plateaus(parent, state, outside, min_neighbors_is_one)[0]
+    return _join_plateaus(indptr, indices, x, q, state, outside, min_neighbors_is_one, True, n_tied)[0]
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -900,7 +904,8 @@ def equal_links(indptr, indices, x, q, state, from_losers):
 
 @_jit
 def khop_plateau_union(offsets, pairs, n):
-    """Union-find over the equal-valued pairs found by `khop_equal_pairs`."""
+    """Union-find over equal-valued pairs ``(v, pairs[offsets[v]:offsets[v+1]])``
+    (from `khop_equal_pairs` or `equal_links`)."""
     parent = np.arange(n)
     for v in range(n):
         for i in range(offsets[v], offsets[v + 1]):

@@ -343,10 +343,9 @@ def _bfs_chunks(n, itemsize, budget=256 * 2**20):
 
 
 def _maxima_1d(indptr, indices, x, mode, min_neighbors, symmetric):
-    if mode != "plateau":
-        q = _kernels.value_buckets(x)
-        return _kernels.neighbour_compare(indptr, indices, x, q, min_neighbors, mode == "nonstrict")[0]
     q = _kernels.value_buckets(x)
+    if mode != "plateau":
+        return _kernels.neighbour_compare(indptr, indices, x, q, min_neighbors, mode == "nonstrict")[0]
     good, root = _kernels.plateau_maxima(indptr, indices, x, q, min_neighbors == 1, symmetric)
     if min_neighbors > 1:
         if root is None:
