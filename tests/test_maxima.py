@@ -117,6 +117,29 @@ def test_dense_rows_match_reference(g, data):
     _agrees_with_reference(g, data, ("both", "out"), max_hops=4, max_min_neighbors=2)
 
 
+@pytest.mark.parametrize("degree", range(1, 10))
+def test_one_odd_neighbour_at_every_row_position(degree):
+    """A centre whose neighbours are all lower but one (higher or equal), at
+    every position of its row: rows shorter than, as long as, and longer
+    than the kernels' branch-free probe (4 entries), which must never decide
+    a row from the part it saw. Prepared symmetric graphs, graphs of unknown
+    symmetry and raw CSR matrices, every mode, against the reference."""
+    star = nx.star_graph(degree)  # node 0 joined to 1..degree
+    edges = [(a, b) for a, b in star.edges()] + [(b, a) for a, b in star.edges()]
+    a = nx.to_scipy_sparse_array(star, format="csr")
+    graphs = [gm.as_graph(star), gm.from_edges(np.array(edges), n=degree + 1), a]
+    for odd in [None, *range(1, degree + 1)]:
+        for odd_value in (9.0, 5.0):
+            x = [5.0] + [1.0] * degree
+            if odd is not None:
+                x[odd] = odd_value
+            for mode in MODES:
+                want = ref.local_maxima(degree + 1, edges, x, mode=mode)
+                for graph in graphs:
+                    got = gm.local_maxima(graph, np.array(x), mode=mode)
+                    assert got.tolist() == want, (type(graph).__name__, odd, odd_value, mode)
+
+
 @pytest.mark.parametrize("span", [1, 2, 3, 1 << 24])
 def test_row_summaries_against_brute_force(span):
     """Top bucket, a neighbour holding it, and whether it is shared, whatever
@@ -456,6 +479,12 @@ def test_raw_csr_kernel_rejects_broken_arrays():
         indices = np.array([1, 2, 3, bad, 5])
         clean, _ = _kernels.raw_both_compare(np.array([0, 5, 5, 5, 5, 5, 5]), indices, np.ones(5), x, q, 1, False, False)
         assert not clean, bad
+    # Rows shorter than the probe are probed whole (`_probe_short`), just as checked.
+    for bad in (99, -1, 10**9):
+        for row in ([bad], [1, bad], [1, 2, bad], [bad, 2, 3]):
+            indptr = np.array([0, len(row)] + [len(row)] * 5)
+            clean, _ = _kernels.raw_both_compare(indptr, np.array(row), np.ones(len(row)), x, q, 1, False, False)
+            assert not clean, row
 
 
 def test_raw_csr_other_arguments_take_the_general_path():
@@ -496,3 +525,5 @@ def test_value_buckets_are_monotone(n):
     assert np.all(np.diff(q[order].astype(int)) >= 0)
     assert np.all(q[x == -np.inf] == 0) and np.all(q[x == np.inf] == 255)
     assert np.all((q[np.isfinite(x)] >= 1) & (q[np.isfinite(x)] <= 254))
+    if finite.size and finite.max() > finite.min():  # the finite range spans every bucket
+        assert np.all(q[x == finite.min()] == 1) and np.all(q[x == finite.max()] == 254)
