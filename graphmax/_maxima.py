@@ -203,31 +203,28 @@ def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy,
             return np.flatnonzero(mask) if indices else mask
     g = as_graph(graph)
     a = as_values(x, g.n)
-    channels = a[:, None] if a.ndim == 1 else a
-    if a.dtype.kind == "f":
-        nan = np.isnan(channels)
-        if nan_policy == "raise" and nan.any():
-            raise ValueError(
-                f"`x` contains {int(nan.sum())} NaN value(s); pass nan_policy='omit' to drop NaN nodes"
-            )
-    out = np.zeros(channels.shape, dtype=bool)
-    for c in range(channels.shape[1]):
-        col = channels[:, c]
-        gc = g
-        if a.dtype.kind == "f" and nan[:, c].any():
-            keep = ~nan[:, c]
-            gc = g.subgraph_mask(keep)
-            col = np.where(keep, col, 0.0)  # never read: NaN nodes have no edges, and are masked below
-        xv = kernel_values(np.ascontiguousarray(col), reverse=reverse)
-        out[:, c] = _channel_maxima(gc, xv, mode, hops, radius, direction, min_neighbors)
-        if gc is not g:
-            out[:, c] &= keep
-    mask = out[:, 0] if a.ndim == 1 else out
+    # One contiguous kernel-dtype column per channel (a view for 1-D float64).
+    columns = [kernel_values(np.ascontiguousarray(a if a.ndim == 1 else a[:, c]), reverse=reverse)
+               for c in range(1 if a.ndim == 1 else a.shape[1])]
+    n_nan = [_kernels.count_nan(col) if col.dtype.kind == "f" else 0 for col in columns]
+    if nan_policy == "raise" and sum(n_nan):
+        raise ValueError(f"`x` contains {sum(n_nan)} NaN value(s); pass nan_policy='omit' to drop NaN nodes")
+    out = [_column_maxima(g, col, bool(k), mode, hops, radius, direction, min_neighbors) for col, k in zip(columns, n_nan)]
+    mask = out[0] if a.ndim == 1 else np.stack(out, axis=1)
     if not indices:
         return mask
     if a.ndim == 1:
         return _ids(g, mask)
     return [_ids(g, mask[:, c]) for c in range(mask.shape[1])]
+
+
+def _column_maxima(g, xv, has_nan, mode, hops, radius, direction, min_neighbors):
+    """Maxima of one channel of kernel values; NaN nodes (omitted) are dropped from the graph."""
+    if not has_nan:
+        return _channel_maxima(g, xv, mode, hops, radius, direction, min_neighbors)
+    keep = ~np.isnan(xv)
+    xv = np.where(keep, xv, 0.0)  # never read: NaN nodes have no edges, and are masked below
+    return _channel_maxima(g.subgraph_mask(keep), xv, mode, hops, radius, direction, min_neighbors) & keep
 
 
 def _ids(g, mask):
@@ -264,9 +261,11 @@ def _raw_csr_maxima(graph, x, mode, min_neighbors, reverse):
         a = as_values(x, n)
     except (TypeError, ValueError):
         return None
-    if a.ndim != 1 or (a.dtype.kind == "f" and np.isnan(a).any()):
+    if a.ndim != 1:
         return None
     xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
+    if xv.dtype.kind == "f" and _kernels.count_nan(xv):
+        return None
     clean, mask = _kernels.raw_both_compare(
         indptr, indices, data, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau"
     )

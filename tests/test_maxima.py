@@ -204,7 +204,10 @@ def test_nan_omit_matches_reference(g, data):
     graph = gm.from_edges(np.array(edges, dtype=np.int64).reshape(-1, 2), n=n)
     got = gm.local_maxima(graph, np.array(x), mode=mode, hops=hops, nan_policy="omit")
     want = ref.local_maxima(n, edges, x, mode=mode, hops=hops)
-    assert got.tolist() == want
+    assert got.dtype == bool and got.tolist() == want
+    two = gm.local_maxima(graph, np.stack([np.array(x), -np.array(x)], axis=1), mode=mode, hops=hops, nan_policy="omit")
+    assert two.dtype == bool and two[:, 0].tolist() == want
+    assert two[:, 1].tolist() == ref.local_maxima(n, edges, [-v for v in x], mode=mode, hops=hops)
 
 
 def test_multichannel_is_channelwise():
@@ -333,8 +336,10 @@ def test_bad_values():
         gm.local_maxima(P(3), np.array(["a", "b", "c"]))
     with pytest.raises(ValueError, match=r"shape \(n,\) or \(n, c\)"):
         gm.local_maxima(P(3), np.ones((3, 2, 2)))
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="contains 1 NaN"):
         gm.local_maxima(P(3), [1.0, np.nan, 2.0])
+    with pytest.raises(ValueError, match="contains 3 NaN"):  # counted over every channel
+        gm.local_maxima(P(3), np.array([[np.nan, 1.0], [2.0, np.nan], [np.nan, 0.5]], dtype=np.float32))
 
 
 def test_negative_weights_with_radius():
