@@ -149,25 +149,32 @@ def _probe_short(indices, q, start, stop, n):
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
+def _probe_checked(indices, q, start, stop, n):
+    """`_probe` on untrusted indices: -1 (look at the row one by one, where the
+    bad index is reported) unless all probed indices lie in ``0..n-1``."""
+    if stop - start < _PROBE:
+        return -1
+    inside = True
+    for t in range(_PROBE):
+        u = indices[start + t]
+        inside &= (u >= 0) & (u < n)
+    return _probe(indices, q, start, stop) if inside else -1
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def _probe_row(indices, q, start, stop, n):
     """`_probe` of any row: a row shorter than `_PROBE` but not empty gets the
     bucket of all its entries (`_probe_short`), so ``probed < q[v]`` then
     means every neighbour is lower (see `_probed_whole`). With ``n >= 0`` the
     probed indices are bounds-checked: -1 (look at the row one by one, where
-    the bad index is reported) unless all of them lie in ``0..n-1``."""
-    length = stop - start
-    if length >= _PROBE:
-        if n >= 0:
-            inside = True
-            for t in range(_PROBE):
-                u = indices[start + t]
-                inside &= (u >= 0) & (u < n)
-            if not inside:
-                return -1
-        return _probe(indices, q, start, stop)
-    if length > 0:
-        return _probe_short(indices, q, start, stop, n)
-    return -1
+    the bad index is reported) unless all of them lie in ``0..n-1``.
+
+    Long rows take exactly the old path first (`_probe` or `_probe_checked`):
+    testing the row length before it cost the raw scan ~3%."""
+    probed = _probe(indices, q, start, stop) if n < 0 else _probe_checked(indices, q, start, stop, n)
+    if probed < 0 and 0 < stop - start < _PROBE:
+        probed = _probe_short(indices, q, start, stop, n)
+    return probed
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
