@@ -73,8 +73,10 @@ def _finite_range(x):
     """Smallest and largest finite value of `x` (inf, -inf when there is none).
 
     Each thread keeps `_LANES` running minima and maxima with selects instead
-    of branches, which the compiler vectorises; one strict running pair is
-    a serial chain (~0.52 against ~0.35 ms on 1M values).
+    of branches: independent chains where one running pair is a serial one
+    (~0.52 against ~0.35 ms on 1M values). LLVM does not vectorise either,
+    which is why `value_buckets` asks numpy first and calls this only when
+    an extreme is infinite or NaN.
     """
     n = x.shape[0]
     parts = max(1, min(64, n // 65536))  # contiguous parts, shared among the threads

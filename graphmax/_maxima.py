@@ -203,14 +203,21 @@ def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy,
             return np.flatnonzero(mask) if indices else mask
     g = as_graph(graph)
     a = as_values(x, g.n)
-    # One contiguous kernel-dtype column per channel (a view for 1-D float64).
-    columns = [kernel_values(np.ascontiguousarray(a if a.ndim == 1 else a[:, c]), reverse=reverse)
-               for c in range(1 if a.ndim == 1 else a.shape[1])]
-    n_nan = [_kernels.count_nan(col) if col.dtype.kind == "f" else 0 for col in columns]
+    if a.ndim == 1:
+        # One channel: its kernel values (a view for float64), NaN counted by a compiled pass.
+        xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
+        n_nan = [_kernels.count_nan(xv) if xv.dtype.kind == "f" else 0]
+    else:
+        n_nan = np.isnan(a).sum(axis=0).tolist() if a.dtype.kind == "f" else [0] * a.shape[1]
     if nan_policy == "raise" and sum(n_nan):
         raise ValueError(f"`x` contains {sum(n_nan)} NaN value(s); pass nan_policy='omit' to drop NaN nodes")
-    out = [_column_maxima(g, col, bool(k), mode, hops, radius, direction, min_neighbors) for col, k in zip(columns, n_nan)]
-    mask = out[0] if a.ndim == 1 else np.stack(out, axis=1)
+    if a.ndim == 1:
+        mask = _column_maxima(g, xv, bool(n_nan[0]), mode, hops, radius, direction, min_neighbors)
+    else:  # one channel at a time: a single converted column is alive at once
+        mask = np.empty(a.shape, dtype=bool)
+        for c in range(a.shape[1]):
+            xv = kernel_values(np.ascontiguousarray(a[:, c]), reverse=reverse)
+            mask[:, c] = _column_maxima(g, xv, bool(n_nan[c]), mode, hops, radius, direction, min_neighbors)
     if not indices:
         return mask
     if a.ndim == 1:
