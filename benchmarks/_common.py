@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import os
 import tempfile
 import time
@@ -34,17 +35,33 @@ def write_text(path, text: str) -> None:
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
-def time_once(call: Callable[[], Any]) -> float:
-    """Seconds one call takes, with the garbage collector paused."""
+def time_once(call: Callable[[], Any], loops: int = 1) -> float:
+    """Seconds one call takes, with the garbage collector paused: the mean of
+    `loops` back-to-back calls timed as one sample (as `timeit` does)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         start = time.perf_counter()
-        call()
-        return time.perf_counter() - start
+        for _ in range(loops):
+            call()
+        return (time.perf_counter() - start) / loops
     finally:
         if enabled:
             gc.enable()
+
+
+def loops_for(call: Callable[[], Any], min_sample_s: float, max_loops: int = 10_000) -> int:
+    """How many back-to-back calls make one timed sample last at least
+    `min_sample_s` (1 for calls that long already; at most `max_loops`).
+
+    A single call of well under a millisecond is at the mercy of timer
+    resolution, thread wake-ups and interrupts; a loop of them is not."""
+    if min_sample_s <= 0:
+        return 1
+    once = time_once(call)
+    if once >= min_sample_s:
+        return 1
+    return min(max_loops, math.ceil(min_sample_s / max(once, 1e-9)))
 
 
 def stream_sum(a):

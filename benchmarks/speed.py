@@ -12,7 +12,9 @@ Every case follows the same steps:
    same semantics returns a different mask;
 3. time every method ``R`` times, interleaved round by round so that all of
    them see the same machine state, and keep the best (``time.perf_counter``,
-   garbage collector off while timing, as `timeit` does);
+   garbage collector off while timing, as `timeit` does); like `timeit`, a
+   sample of a call shorter than ``--min-sample-ms`` is the mean of a loop
+   of back-to-back calls;
 4. time one pass over the input (`_common.stream_sum`: a compiled parallel
    read of the CSR indices for graphs, of the image for images): the
    streaming limit every rate is shown against.
@@ -46,7 +48,7 @@ import graphmax as gm
 from graphmax import grid
 
 from . import peers
-from ._common import atomic_write, stream_sum, time_once, write_text
+from ._common import atomic_write, loops_for, stream_sum, time_once, write_text
 
 __all__ = ["main", "build_parser", "PeerMismatch"]
 
@@ -79,6 +81,7 @@ class Settings:
 
     quick: bool
     repeat: int
+    min_sample_s: float
     threads: int | None
     out: Path
     quiet: bool
@@ -415,10 +418,12 @@ class Contender:
     prepare_s: float | None = None
 
 
-def best_time(call: Callable[[], Any], repeat: int) -> float:
-    """Best of `repeat` timed calls after one warm-up call, in seconds."""
+def best_time(call: Callable[[], Any], repeat: int, min_sample_s: float = 0.0) -> float:
+    """Best of `repeat` timed samples after one warm-up call, in seconds per
+    call; a sample loops the call to last at least `min_sample_s` (`loops_for`)."""
     call()
-    return min(time_once(call) for _ in range(repeat))
+    loops = loops_for(call, min_sample_s)
+    return min(time_once(call, loops) for _ in range(repeat))
 
 
 def _check_same(case_name: str, contender: Contender, mask: Any, reference: np.ndarray) -> None:
@@ -435,10 +440,13 @@ def _check_same(case_name: str, contender: Contender, mask: Any, reference: np.n
         )
 
 
-def measure(case_name: str, contenders: list[Contender], repeat: int) -> list[dict]:
+def measure(case_name: str, contenders: list[Contender], repeat: int, min_sample_s: float = 0.0) -> list[dict]:
     """Warm up and check every contender against the first, then time them all interleaved.
 
-    Returns one record per contender (in order): status, times and notes.
+    Each of the `repeat` rounds takes one sample of every contender; a sample
+    of a call shorter than `min_sample_s` loops it back to back (`loops_for`,
+    sized once after the warm-up) and counts the mean. Returns one record per
+    contender (in order): status, loops per sample, times per call and notes.
 
     Raises
     ------
@@ -459,10 +467,11 @@ def measure(case_name: str, contenders: list[Contender], repeat: int) -> list[di
         else:
             status[contender.key] = "not compared"
     active = [c for c in contenders if c.call is not None]
+    loops = {c.key: loops_for(c.call, min_sample_s) for c in active}
     times: dict[str, list[float]] = {c.key: [] for c in active}
     for _ in range(repeat):
         for contender in active:
-            times[contender.key].append(time_once(contender.call))
+            times[contender.key].append(time_once(contender.call, loops[contender.key]))
     return [
         {
             "key": c.key,
@@ -472,6 +481,7 @@ def measure(case_name: str, contenders: list[Contender], repeat: int) -> list[di
             "status": status[c.key],
             "note": c.note,
             "prepare_s": c.prepare_s,
+            "loops": loops.get(c.key),
             "times_s": times.get(c.key, []),
             "best_s": min(times[c.key]) if c.key in times else None,
         }
@@ -643,8 +653,8 @@ def run_graph_case(case: GraphCase, inputs: Inputs, settings: Settings) -> dict:
     options = peers.Options(hops=case.hops, distinct=distinct)
     contenders = _graphmax_contenders(case, g, x, distinct)
     contenders += [peer_contender(peers.GRAPH_PEERS[key], csr, options, x) for key in case.peer_keys]
-    records = measure(case.name, contenders, settings.repeat)
-    stream_s = best_time(lambda: stream_sum(indices), settings.repeat)
+    records = measure(case.name, contenders, settings.repeat, settings.min_sample_s)
+    stream_s = best_time(lambda: stream_sum(indices), settings.repeat, settings.min_sample_s)
     _annotate(records, csr.num_edges, stream_s)
     result = {
         "section": "graph",
@@ -689,8 +699,8 @@ def run_image_case(case: ImageCase, inputs: Inputs, settings: Settings) -> dict:
     contenders += [
         peer_contender(peers.IMAGE_PEERS[key], image, options, image) for key in IMAGE_PEERS_BY_MODE[case.mode]
     ]
-    records = measure(case.name, contenders, settings.repeat)
-    stream_s = best_time(lambda: stream_sum(image), settings.repeat)
+    records = measure(case.name, contenders, settings.repeat, settings.min_sample_s)
+    stream_s = best_time(lambda: stream_sum(image), settings.repeat, settings.min_sample_s)
     _annotate(records, image.size, stream_s)
     return {
         **result,
@@ -1121,10 +1131,15 @@ MEMORY_HEADER = ["case", "call", "tracemalloc peak", "resident set peak delta", 
                  "one float64 array of n", "resident set method"]
 
 
+def _loop_note(report: dict) -> str:
+    ms = report["settings"].get("min_sample_s", 0) * 1e3
+    return f" (a sample loops calls shorter than {ms:g} ms and takes their mean)" if ms > 0 else ""
+
+
 def render_text(report: dict) -> str:
     """The console report: headline, then every table."""
     parts = [f"graphmax speed benchmark ({'quick' if report['settings']['quick'] else 'full'}), "
-             f"best of {report['settings']['repeat']}; threads {report['threads']}"]
+             f"best of {report['settings']['repeat']}{_loop_note(report)}; threads {report['threads']}"]
     if _quiet_warning(report):
         parts.append(_quiet_warning(report))
     if report["headline"]:
@@ -1152,7 +1167,7 @@ def render_markdown(report: dict) -> str:
         "",
         f"Command: `{report['command']}`  ",
         f"Run: {report['started']} to {report['finished']}, best of {report['settings']['repeat']} "
-        f"after a warm-up call; ratios are `method time / graphmax time` in the same run.  ",
+        f"samples after a warm-up call{_loop_note(report)}; ratios are `method time / graphmax time` in the same run.  ",
         f"Machine: {machine['cpu_model']}, {machine['cpus_usable']} usable CPUs, "
         f"{_mib(machine['memory_total_bytes'] or 0)} memory, {machine['platform']}, Python {machine['python']}; "
         f"load average at start {machine['load_average']}, "
@@ -1305,6 +1320,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                         help="folder for the results (default: benchmarks/results)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed repeats per method, best kept (default: 3, or 1 with --quick)")
+    parser.add_argument("--min-sample-ms", type=float, default=None, metavar="MS",
+                        help="a timed sample loops a call shorter than this (default: 20, or 0 with --quick)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for numba, torch and GraphBLAS (default: each library's own)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
@@ -1322,6 +1339,9 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
     repeat = args.repeat if args.repeat is not None else (1 if args.quick else 3)
     if repeat < 1:
         parser.error(f"--repeat must be >= 1, got {repeat}")
+    min_sample_ms = args.min_sample_ms if args.min_sample_ms is not None else (0.0 if args.quick else 20.0)
+    if not 0 <= min_sample_ms <= 1000:
+        parser.error(f"--min-sample-ms must be in 0..1000, got {min_sample_ms}")
     if args.threads is not None and not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:
         parser.error(
             f"--threads must be in 1..{numba.config.NUMBA_NUM_THREADS} (NUMBA_NUM_THREADS), got {args.threads}"
@@ -1329,8 +1349,8 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
     if args.max_nodes is not None and args.max_nodes < 1:
         parser.error(f"--max-nodes must be >= 1, got {args.max_nodes}")
     return Settings(
-        quick=args.quick, repeat=repeat, threads=args.threads, out=args.out, quiet=args.quiet,
-        max_nodes=args.max_nodes, cases=tuple(args.cases), seed=args.seed,
+        quick=args.quick, repeat=repeat, min_sample_s=min_sample_ms / 1e3, threads=args.threads,
+        out=args.out, quiet=args.quiet, max_nodes=args.max_nodes, cases=tuple(args.cases), seed=args.seed,
     )
 
 

@@ -111,7 +111,8 @@ def test_a_missing_package_skips_its_peer_with_a_note(tmp_path, monkeypatch):
     assert report["threads"]["graphblas"] is None
 
 
-@pytest.mark.parametrize("argv", [["--repeat", "0"], ["--threads", "0"], ["--max-nodes", "0"]])
+@pytest.mark.parametrize("argv", [["--repeat", "0"], ["--threads", "0"], ["--max-nodes", "0"],
+                                  ["--min-sample-ms", "-1"], ["--min-sample-ms", "nan"]])
 def test_bad_options_are_usage_errors(argv):
     with pytest.raises(SystemExit) as exit_info:
         speed.main(argv)
@@ -120,7 +121,7 @@ def test_bad_options_are_usage_errors(argv):
 
 # -- the plan ------------------------------------------------------------------------------------
 def _settings(**changes):
-    base = speed.Settings(quick=False, repeat=3, threads=None, out=speed.DEFAULT_OUT, quiet=True,
+    base = speed.Settings(quick=False, repeat=3, min_sample_s=0.02, threads=None, out=speed.DEFAULT_OUT, quiet=True,
                           max_nodes=None, cases=(), seed=0)
     return dataclasses.replace(base, **changes)
 
@@ -207,3 +208,43 @@ def test_image_peer_matches_grid(key, shape, ties):
         mask = peer.build(image, options)(image)
         expected = grid.local_maxima(image, connectivity=connectivity, mode=mode)
         np.testing.assert_array_equal(np.asarray(mask, dtype=bool), expected)
+
+
+# -- timing samples ------------------------------------------------------------------------------
+def test_a_short_call_is_looped_to_fill_a_sample():
+    from benchmarks._common import loops_for, time_once
+
+    calls = []
+    assert loops_for(lambda: calls.append(1), 0.0) == 1 and not calls  # no probe call when off
+    loops = loops_for(lambda: calls.append(1), 0.005)
+    assert 1 < loops <= 10_000
+    calls.clear()
+    per_call = time_once(lambda: calls.append(1), loops)
+    assert len(calls) == loops and 0 < per_call < 0.005
+
+
+def test_a_long_call_is_timed_alone():
+    import time
+
+    from benchmarks._common import loops_for
+
+    assert loops_for(lambda: time.sleep(0.002), 0.001) == 1
+
+
+def test_measure_records_the_loops_of_every_method():
+    x = np.arange(6.0)
+    calls = {"a": 0, "b": 0}
+
+    def counted(key):
+        def call():
+            calls[key] += 1
+            return x > 2
+        return call
+
+    contenders = [speed.Contender("a", "a", "graphmax", counted("a")),
+                  speed.Contender("b", "b", "peer", counted("b"))]
+    records = speed.measure("tiny", contenders, repeat=2, min_sample_s=0.002)
+    for record in records:
+        assert record["loops"] > 1 and len(record["times_s"]) == 2
+        # warm-up, loop sizing, then two samples of `loops` calls each
+        assert calls[record["key"]] == 2 + 2 * record["loops"]
