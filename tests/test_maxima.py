@@ -175,6 +175,19 @@ def test_directed_plateau_member_with_higher_and_equal_neighbours():
     assert not got[1]
 
 
+@pytest.mark.parametrize("mode", ["strict", "nonstrict"])
+def test_in_neighbour_in_the_lowest_candidates_bucket(mode):
+    """The in-neighbour pass skips rows whose value bucket is below every
+    candidate's. Candidate 2 has the lowest candidate bucket; its only
+    in-neighbour 3 shares that bucket and is higher, so row 3 must be read."""
+    edges = [(0, 4), (1, 0), (2, 4), (3, 2), (4, 1)]
+    x = np.array([0.0, 1.0, 0.5, 0.5001, 0.1])
+    got = gm.local_maxima(gm.from_edges(np.array(edges), n=5), x, mode=mode)
+    want = ref.local_maxima(5, edges, x.tolist(), mode=mode)
+    assert got.tolist() == want
+    assert not got[2] and got[3]
+
+
 @FAST
 @given(g=graphs(), data=st.data())
 def test_radius_matches_reference(g, data):
