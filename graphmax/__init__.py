@@ -9,6 +9,7 @@ from ._graph import Graph, as_graph, from_edges, from_mesh, from_points
 from ._maxima import local_maxima, local_minima, neighbourhood
 from ._peaks import Peaks, find_peaks
 from ._prominence import Prominence, prominence
+from ._warmup import warm_up
 from . import grid, windows  # noqa: E402  (submodules, after the core they build on)
 
 __version__ = "0.1.0"
@@ -26,6 +27,7 @@ __all__ = [
     "Prominence",
     "find_peaks",
     "prominence",
+    "warm_up",
     "grid",
     "windows",
 ]

@@ -24,6 +24,7 @@ examples:
   graphmax peaks examples/data/karate_edges.csv examples/data/karate_values.csv --min-prominence 0.1
   graphmax peaks --image picture.png --min-distance 5 --plot peaks.png
   graphmax bench speed --quick
+  graphmax warmup          # compile the common kernels now (seconds each on a fresh install)
 
 Run 'graphmax maxima --help', 'graphmax peaks --help' or 'graphmax bench --help' for the options. Exit status: 0 on success,
 2 on a usage or input error (the message starts with 'graphmax: error:').
@@ -615,7 +616,33 @@ def _run_bench(args):
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
 
 
-_SUBCOMMANDS = (_add_maxima, _add_peaks, _add_bench)
+def _add_warmup(subparsers):
+    """``graphmax warmup``: compile (or load from the disk cache) the common kernels now."""
+    p = subparsers.add_parser(
+        "warmup",
+        help="compile the kernels of the common calls now (seconds each on a fresh install)",
+        description="Compile, or load from numba's on-disk cache, the kernels of the common calls "
+        "(graphs with float64/int64 values in every mode, hops=2, radius, find_peaks; uint8/float64 "
+        "images), so that the first real call does not pay for it. Prints the seconds of each step.",
+    )
+    p.add_argument("--quiet", action="store_true", help="print nothing")
+    p.set_defaults(run=_run_warmup)
+
+
+def _run_warmup(args):
+    from ._warmup import warm_up
+
+    def report(step, seconds):
+        if not args.quiet:
+            print(f"{seconds:8.2f} s  {step}", flush=True)
+
+    steps = warm_up(progress=report)
+    if not args.quiet:
+        print(f"{sum(s for _, s in steps):8.2f} s  in all")
+    return 0
+
+
+_SUBCOMMANDS = (_add_maxima, _add_peaks, _add_bench, _add_warmup)
 
 
 # -- entry point --------------------------------------------------------------

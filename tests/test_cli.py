@@ -306,3 +306,31 @@ def test_console_script(tmp_path):
     )
     assert done.returncode == 2
     assert done.stderr == "graphmax: error: values file not found: 'nope.npy'\n"
+
+
+# -- warmup ------------------------------------------------------------------------------------
+def test_warm_up_loads_the_kernels_of_both_value_dtypes():
+    from graphmax import _grid_kernels, _kernels
+
+    seen = []
+    steps = graphmax.warm_up(progress=lambda step, seconds: seen.append((step, seconds)))
+    assert seen == steps and len(steps) == 3 and all(seconds >= 0 for _, seconds in steps)
+    value_dtypes = {str(sig[2].dtype) for sig in _kernels.neighbour_compare.signatures}
+    assert {"float64", "int64"} <= value_dtypes
+    raw_dtypes = {str(sig[3].dtype) for sig in _kernels.raw_both_compare.signatures}
+    assert {"float64", "int64"} <= raw_dtypes
+    assert any(str(sig[0].dtype) == "uint8" for sig in _grid_kernels.classify.signatures)
+
+
+def test_warm_up_rejects_a_progress_that_is_not_callable():
+    with pytest.raises(TypeError, match="`progress` must be callable"):
+        graphmax.warm_up(progress="yes")
+
+
+def test_warmup_command_prints_each_step(capsys):
+    assert main(["warmup"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and lines[-1].endswith("in all")
+    assert all(line.split()[1] == "s" for line in lines)
+    assert main(["warmup", "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
