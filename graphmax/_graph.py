@@ -79,6 +79,27 @@ class Graph:
     def __len__(self):
         return self.n
 
+    def to_undirected(self):
+        """This graph with every edge also read backwards: the graph of its
+        ``"both"`` neighbour relation, known to be symmetric.
+
+        A pair stored both ways keeps the smaller weight. Returns `self` when
+        the graph is symmetric already (checked once if not known). On the
+        result every function takes the one-direction scans, where a graph of
+        unknown symmetry must also look for in-neighbours in every call (the
+        default ``direction="both"``) or be checked once (``hops > 1``).
+
+        Examples
+        --------
+        >>> g = from_edges([[0, 1], [1, 2]], n=3)
+        >>> u = g.to_undirected()
+        >>> u, u.is_symmetric
+        (Graph(n=3, num_edges=4, unweighted), True)
+        """
+        if self.is_symmetric:
+            return self
+        return Graph(self.n, *self.neighbours("both"), self.names, symmetric=True)
+
     def to_scipy(self, direction="out"):
         """The adjacency of `direction` as a `scipy.sparse.csr_array` (weights as data)."""
         indptr, indices, weights = self.neighbours(direction)
@@ -202,7 +223,7 @@ def _check_n(n):
     return int(n)
 
 
-def from_edges(edges, n=None, weights=None, *, names=None):
+def from_edges(edges, n=None, weights=None, *, names=None, directed=True):
     """Graph from an edge list `edges (E, 2)` of directed pairs `u -> v`.
 
     Parameters
@@ -212,13 +233,21 @@ def from_edges(edges, n=None, weights=None, *, names=None):
         Number of nodes; default ``edges.max() + 1`` (0 for no edges).
     weights : array_like of float, shape (E,), optional
         Edge lengths (used by ``radius=``). Parallel edges keep the smallest.
+    directed : bool
+        False: each pair is an undirected edge, stored both ways (a pair
+        listed both ways is fine); the graph is then known to be symmetric,
+        so no call checks it or looks for in-neighbours separately.
 
     Examples
     --------
     >>> g = from_edges([[0, 1], [1, 2]], n=4)
     >>> g
     Graph(n=4, num_edges=2, unweighted)
+    >>> from_edges([[0, 1], [1, 2]], n=4, directed=False)
+    Graph(n=4, num_edges=4, unweighted)
     """
+    if directed not in (True, False):
+        raise TypeError(f"`directed` must be True or False, got {directed!r}")
     e = _asarray(edges, "edges")
     if e.dtype == object:
         raise TypeError("`edges` must be an integer array of shape (E, 2), got a ragged/object array")
@@ -239,8 +268,12 @@ def from_edges(edges, n=None, weights=None, *, names=None):
     if e.size and (e.min() < 0 or e.max() >= n):
         raise ValueError(f"`edges` node ids must lie in [0, n={n}), got range [{e.min()}, {e.max()}]")
     w = None if weights is None else _check_weights(weights, e.shape[0])
-    indptr, indices, w = _coo_to_csr(n, e[:, 0], e[:, 1], w)
-    return Graph(n, indptr, indices, _unit_or(w), names)
+    src, dst = e[:, 0], e[:, 1]
+    if not directed:
+        src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+        w = None if w is None else np.concatenate([w, w])
+    indptr, indices, w = _coo_to_csr(n, src, dst, w)
+    return Graph(n, indptr, indices, _unit_or(w), names, symmetric=True if not directed else None)
 
 
 def _from_sparse(a):

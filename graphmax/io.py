@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from ._graph import Graph, _known_symmetric, as_graph, from_edges
+from ._graph import Graph, as_graph, from_edges
 
 __all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "read_graph", "read_values", "write_result", "dump_result"]
 
@@ -249,7 +249,7 @@ def read_graph(path, *, format=None, directed=None, weight_column=None, delimite
             g = Graph(g.n, g.indptr, g.indices, None, g.names)
     else:
         g = _read_networkx(path, fmt, weight_column)
-    return _symmetrised(g) if directed is False else g
+    return g.to_undirected() if directed is False else g
 
 
 def _graph_format(path, format):
@@ -459,12 +459,6 @@ def _read_networkx(path, fmt, weight_column):
         return as_graph(G, weight=attr)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"{where}: {exc}") from None
-
-
-def _symmetrised(g):
-    """`g` with every edge also read backwards (parallel edges keep the smaller weight):
-    the graph of its ``"both"`` neighbour relation."""
-    return _known_symmetric(Graph(g.n, *g.neighbours("both"), g.names))
 
 
 # -- values ----------------------------------------------------------------------

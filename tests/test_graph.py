@@ -256,3 +256,51 @@ def test_is_symmetric_large_random_graphs():
         g = gm.from_edges(edges, n=n, weights=weights)
         A = g.to_scipy("out")
         assert g.is_symmetric == bool(abs(A - A.T).max() == 0), trial
+
+
+# -- undirected edge lists ------------------------------------------------------------------------
+def _want_undirected():
+    want = {}
+    for (a, b), w in zip(E.tolist(), W):
+        if a != b:
+            for pair in ((a, b), (b, a)):
+                want[pair] = min(w, want.get(pair, np.inf))
+    return want
+
+
+def test_undirected_edge_list_stores_both_ways_with_the_smaller_weight():
+    g = gm.from_edges(E, n=N, weights=W, directed=False)
+    assert _edges(g) == _want_undirected()
+    assert g.symmetry_known and g.is_symmetric
+    # an independent check: the symmetry kernel on the same arrays, nothing known
+    assert gm.Graph(g.n, g.indptr, g.indices, g.weights).is_symmetric
+    assert _edges(gm.from_edges(E, n=N, weights=W).to_undirected()) == _want_undirected()
+
+
+def test_to_undirected():
+    directed = gm.from_edges(E, n=N, weights=W)
+    u = directed.to_undirected()
+    assert _edges(u) == _edges(directed, "both") and u.symmetry_known and u.is_symmetric
+    assert u.to_undirected() is u
+    G = nx.DiGraph([("a", "b"), ("b", "c")])
+    named = gm.as_graph(G).to_undirected()
+    assert named.names == ["a", "b", "c"] and _edges(named) == {(0, 1): 1.0, (1, 0): 1.0, (1, 2): 1.0, (2, 1): 1.0}
+
+
+@pytest.mark.parametrize("mode", ["strict", "nonstrict", "plateau"])
+@pytest.mark.parametrize("hops", [1, 2])
+def test_undirected_edge_list_maxima_match_reference(mode, hops):
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        n = int(rng.integers(2, 14))
+        edges = rng.integers(0, n, size=(int(rng.integers(0, 3 * n)), 2))
+        x = rng.integers(0, 4, n)
+        got = gm.local_maxima(gm.from_edges(edges, n=n, directed=False), x, mode=mode, hops=hops)
+        # the reference reads directed pairs; direction="both" is the undirected reading
+        want = ref.local_maxima(n, [tuple(e) for e in edges.tolist()], x.tolist(), mode=mode, hops=hops)
+        assert got.tolist() == want
+
+
+def test_directed_must_be_a_bool():
+    with pytest.raises(TypeError, match="`directed` must be True or False, got 'no'"):
+        gm.from_edges(E, n=N, directed="no")
