@@ -297,11 +297,8 @@ def _read_edge_list(path, delimiter, directed, weight_column, header):
     src, dst, weights = columns
     src, dst, n, labels = _encode_ids(src, dst)
     edges = np.stack([src, dst], axis=1)
-    if not directed:
-        edges = np.concatenate([edges, edges[:, ::-1]])
-        weights = None if weights is None else np.concatenate([weights, weights])
-    try:
-        return from_edges(edges, n=n, weights=weights, names=labels)
+    try:  # undirected rows are stored both ways, and the graph is known to be symmetric
+        return from_edges(edges, n=n, weights=weights, names=labels, directed=directed)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"{where}: {exc}") from None
 

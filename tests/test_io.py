@@ -464,3 +464,12 @@ def test_write_errors(tmp_path, name, kwargs, error, match):
     assert not (tmp_path / name).exists()
     with pytest.raises(ValueError, match="is a directory"):
         write_result(tmp_path, COLUMNS, format="csv")
+
+
+def test_undirected_edge_list_is_known_symmetric(tmp_path):
+    p = tmp_path / "g.csv"
+    p.write_text("0,1\n1,2\n2,0\n0,1\n")
+    g = gio.read_graph(p)
+    assert g.symmetry_known and g.is_symmetric and g.num_edges == 6
+    directed = gio.read_graph(p, directed=True)
+    assert not directed.symmetry_known and directed.num_edges == 3
