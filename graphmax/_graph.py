@@ -402,6 +402,17 @@ def as_graph(graph, *, n=None, weights=None, weight="weight"):
         Self-loops dropped, parallel edges merged (smallest weight), stored
         zeros dropped. The input is never modified.
 
+    Notes
+    -----
+    Whether the graph is symmetric is known from undirected networkx graphs,
+    meshes, point clouds and ``from_edges(..., directed=False)``. For a
+    matrix, an ``edge_index`` or a directed edge list it is not checked here:
+    every call with the default ``direction="both"`` then also takes the
+    in-neighbours from the out-edges (on a 16M-edge graph, 1-hop strict
+    ~17 ms a call against ~7 ms). When the graph is undirected, prepare it
+    with ``as_graph(A).to_undirected()``: one check (~80 ms on 16M edges),
+    then the one-direction scans.
+
     Examples
     --------
     >>> import networkx as nx
