@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from ._graph import Graph, as_graph, from_edges
+from ._graph import Graph, _known_symmetric, as_graph, from_edges
 
 __all__ = ["GRAPH_FORMATS", "RESULT_FORMATS", "read_graph", "read_values", "write_result", "dump_result"]
 
@@ -173,7 +173,9 @@ def read_graph(path, *, format=None, directed=None, weight_column=None, delimite
         - ``.csv`` / ``.tsv`` / ``.txt`` / ``.edges``: an edge list, one edge
           per row: ``source, target[, weight]`` (``.txt``/``.edges``: separated
           by whitespace, ``#`` starts a comment);
-        - ``.mtx``: Matrix Market adjacency (`scipy.io.mmread`);
+        - ``.mtx``: Matrix Market adjacency (`scipy.io.mmread`); a file whose
+          header declares it ``symmetric`` gives a graph known to be
+          symmetric (every call takes the one-direction scans);
         - ``.npz``: a `scipy.sparse.save_npz` adjacency;
         - ``.graphml`` / ``.gml``: networkx readers; node labels are the
           networkx node ids.
@@ -246,7 +248,7 @@ def read_graph(path, *, format=None, directed=None, weight_column=None, delimite
             )
         g = _read_matrix(path, fmt)
         if weight_column is False:
-            g = Graph(g.n, g.indptr, g.indices, None, g.names)
+            g = Graph(g.n, g.indptr, g.indices, None, g.names, symmetric=True if g.symmetry_known and g.is_symmetric else None)
     else:
         g = _read_networkx(path, fmt, weight_column)
     return g.to_undirected() if directed is False else g
@@ -428,13 +430,19 @@ def _read_matrix(path, fmt):
     where = f"graph file {path!r}"
     try:
         a = scipy.io.mmread(path) if fmt == "mtx" else sp.load_npz(path)
+        # A Matrix Market file declared "symmetric" stores one triangle, and the
+        # reader mirrors it: the graph is symmetric by construction, so it is
+        # marked known (no in-neighbour pass, no check). Skew-symmetric files
+        # (A[j, i] == -A[i, j]) are not: their weights differ between directions.
+        declared = scipy.io.mminfo(path)[5] if fmt == "mtx" else None
     except Exception as exc:  # noqa: BLE001 -- the readers raise many types on bad files
         kind = "a Matrix Market file" if fmt == "mtx" else "a scipy.sparse.save_npz file"
         raise ValueError(f"{where} is not {kind}: {exc}") from None
     try:
-        return as_graph(a)
+        g = as_graph(a)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"{where}: {exc}") from None
+    return _known_symmetric(g) if declared == "symmetric" else g
 
 
 def _read_networkx(path, fmt, weight_column):

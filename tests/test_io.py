@@ -201,6 +201,32 @@ def test_matrix_market_round_trip(tmp_path):
     same_graph(read_graph(tmp_path / "ks.mtx"), graphmax.as_graph(KARATE))
 
 
+@pytest.mark.parametrize("weight_column", [None, False])
+def test_matrix_market_declared_symmetric_is_known_symmetric(tmp_path, weight_column):
+    """A file whose header says "symmetric" stores one triangle: the graph is symmetric by
+    construction and known so (no per-call in-neighbour pass); a symmetric matrix written as
+    "general", or a skew-symmetric one, is not taken on trust."""
+    rng = np.random.default_rng(5)
+    B = sp.random_array((40, 40), density=0.1, rng=rng, format="csr")
+    A = (B + B.T).tocsr()
+    A.setdiag(0)
+    A.eliminate_zeros()
+    scipy.io.mmwrite(tmp_path / "s.mtx", A, symmetry="symmetric")
+    scipy.io.mmwrite(tmp_path / "g.mtx", A, symmetry="general")
+    scipy.io.mmwrite(tmp_path / "k.mtx", (B - B.T).tocsr(), symmetry="skew-symmetric")
+    g = read_graph(tmp_path / "s.mtx", weight_column=weight_column)
+    assert g.symmetry_known
+    pattern = g.to_scipy("out")
+    assert (pattern != pattern.T).nnz == 0  # scipy's transpose, not graphmax's check
+    x = rng.random(40)
+    for mode in ("strict", "plateau"):
+        np.testing.assert_array_equal(graphmax.local_maxima(g, x, mode=mode), graphmax.local_maxima(A, x, mode=mode))
+    assert not read_graph(tmp_path / "g.mtx", weight_column=weight_column).symmetry_known
+    skew = read_graph(tmp_path / "k.mtx", weight_column=weight_column)
+    assert not skew.symmetry_known
+    assert skew.is_symmetric == (weight_column is False)
+
+
 def test_npz_round_trip_keeps_direction(tmp_path):
     A = sp.csr_array(np.array([[0, 1, 0], [0, 0, 2], [0, 0, 0]], dtype=float))
     sp.save_npz(tmp_path / "a.npz", A)
