@@ -120,11 +120,9 @@ class Graph:
         if "symmetric" not in self._cache:
             from . import _kernels
 
-            import numba
-
             w = self.weights if self.weights is not None else np.zeros(0)
             self._cache["symmetric"] = bool(
-                _kernels.is_symmetric(self.indptr, self.indices, w, self.weights is not None, numba.get_num_threads())
+                _kernels.is_symmetric(self.indptr, self.indices, w, self.weights is not None, _threads())
             )
         return self._cache["symmetric"]
 
@@ -185,6 +183,12 @@ def _check_direction(direction):
     return direction
 
 
+def _threads():
+    import numba
+
+    return numba.get_num_threads()
+
+
 def _coo_to_csr(n, src, dst, weights):
     """CSR from COO edges: self-loops dropped, duplicates merged (smallest weight kept)."""
     from . import _kernels
@@ -194,7 +198,7 @@ def _coo_to_csr(n, src, dst, weights):
     idx = _index_dtype(n, src.shape[0])
     weighted = weights is not None
     w = np.ascontiguousarray(weights, dtype=np.float64) if weighted else np.zeros(0)
-    indptr, indices, w = _kernels.coo_to_csr(n, src, dst, w, weighted, np.zeros(1, dtype=idx))
+    indptr, indices, w = _kernels.coo_to_csr(n, src, dst, w, weighted, np.zeros(1, dtype=idx), _threads())
     return indptr, indices, (w if weighted else None)
 
 

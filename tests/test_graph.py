@@ -304,3 +304,31 @@ def test_undirected_edge_list_maxima_match_reference(mode, hops):
 def test_directed_must_be_a_bool():
     with pytest.raises(TypeError, match="`directed` must be True or False, got 'no'"):
         gm.from_edges(E, n=N, directed="no")
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("order", ["shuffled", "by row and column"])
+def test_edge_lists_with_hubs_duplicates_and_self_loops(weighted, order):
+    """Rows long and short (a hub row is sorted another way than short ones),
+    rows already in order (left as they are), duplicates with other weights
+    (the smallest is kept) and self-loops (dropped): against a dict built in Python."""
+    rng = np.random.default_rng(11)
+    n = 300
+    src = np.concatenate([rng.integers(0, n, 3000), np.zeros(400, dtype=np.int64), np.arange(50)])
+    dst = np.concatenate([rng.integers(0, n, 3000), rng.integers(0, n, 400), np.arange(50)])
+    dup = rng.integers(0, len(src), 500)
+    src, dst = np.concatenate([src, src[dup]]), np.concatenate([dst, dst[dup]])
+    w = rng.integers(1, 9, len(src)).astype(float) if weighted else None
+    order_ = rng.permutation(len(src)) if order == "shuffled" else np.lexsort((dst, src))
+    src, dst = src[order_], dst[order_]
+    w = None if w is None else w[order_]
+    want = {}
+    for i, (a, b) in enumerate(zip(src.tolist(), dst.tolist())):
+        if a != b:
+            want[(a, b)] = min(1.0 if w is None else w[i], want.get((a, b), np.inf))
+    g = gm.from_edges(np.stack([src, dst], axis=1), n=n, weights=w)
+    assert np.all(np.diff(g.indices[g.indptr[0]:g.indptr[1]]) > 0) and g.indptr[1] > 32  # the hub row
+    for v in range(n):
+        assert np.all(np.diff(g.indices[g.indptr[v]:g.indptr[v + 1]]) > 0)
+    assert _edges(g) == want
+    assert (g.weights is None) == (not weighted)
