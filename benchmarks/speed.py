@@ -628,6 +628,12 @@ def _graphmax_contenders(case: GraphCase, g: gm.Graph, x: np.ndarray, distinct: 
                       lambda: gm.local_maxima(raw, x, mode="strict"), matches=call,
                       prepare_s=time.perf_counter() - start)
         )
+        edge_index = _edge_index(g)
+        if edge_index is not None:
+            contenders.append(
+                Contender("graphmax-edge-index", "graphmax on a PyG edge_index (one call, no Graph built)", "variant",
+                          lambda: gm.local_maxima(edge_index, x, mode="strict"), matches=call)
+            )
         start = time.perf_counter()
         unknown = gm.as_graph(raw)
         contenders.append(
@@ -653,6 +659,18 @@ def _graphmax_contenders(case: GraphCase, g: gm.Graph, x: np.ndarray, distinct: 
                       matches=call)
         )
     return contenders
+
+
+def _edge_index(g: gm.Graph):
+    """The ``(2, E)`` int64 tensor ``[neighbour, node]`` that the PyG peer scatters over
+    (None without torch): the input a PyG user holds."""
+    if peers.missing("torch"):
+        return None
+    import torch
+
+    indptr, indices, _ = g.neighbours("both")
+    rows = np.repeat(np.arange(g.n, dtype=np.int64), np.diff(indptr))
+    return torch.from_numpy(np.stack([indices.astype(np.int64), rows]))
 
 
 def run_graph_case(case: GraphCase, inputs: Inputs, settings: Settings) -> dict:
@@ -924,6 +942,14 @@ def _ratio_row(metric: str, method: dict | None, target: float | None, *, at_mos
     return {"metric": metric, "value": f"{ratio:.2f}x", "target": _target(target, at_most), "met": met}
 
 
+def _between_row(metric: str, slow: dict | None, fast: dict | None) -> dict:
+    """The ratio of two methods of one case, neither of them the baseline."""
+    if slow is None or fast is None:
+        return {"metric": metric, "value": "not measured", "target": "", "met": None}
+    return {"metric": metric, "value": f"{slow['best_s'] / fast['best_s']:.2f}x "
+            f"({_ms(fast['best_s'])} against {_ms(slow['best_s'])})", "target": "", "met": None}
+
+
 def _target(target: float | None, at_most: bool) -> str:
     if target is None:
         return ""
@@ -951,6 +977,8 @@ def headline(cases: list[dict]) -> list[dict]:
     rows.extend(_networkx_rows(graphs, base))
     rows.append(_ratio_row("from raw scipy CSR / prepared", _method(head, "graphmax-raw"), 2, at_most=True))
     rows.append(_ratio_row("as_graph(csr), symmetry not known / prepared", _method(head, "graphmax-unknown"), None))
+    rows.append(_between_row("PyG scatter / graphmax, both from the same edge_index (one call, nothing prepared)",
+                             _method(head, "pyg"), _method(head, "graphmax-edge-index")))
     rows.append(_ratio_row("plateau / strict (random values)", _method(head, "graphmax-plateau"), 2, at_most=True))
     rows.append(_ratio_row("default call (plateau) from raw scipy CSR / prepared strict",
                            _method(head, "graphmax-raw-plateau"), None))

@@ -1328,6 +1328,101 @@ def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict, plat
 
 
 @_pjit
+def edge_compare(src, dst, x, q, min_neighbors, nonstrict, plateau, n_from_ids, n_parts):
+    """1-hop maxima over both directions straight from an edge list ``src[e] -> dst[e]``,
+    one pass over the edges and no CSR: every edge marks its lower end beaten
+    (both ends when equal, unless `nonstrict`), and its higher end as having a
+    neighbour. For one call on an edge list this replaces building the CSR
+    (a counting sort: ~85-200 ms on 16M edges) by one pass (~21-29 ms).
+
+    The edges are cut into `n_parts` parts (one per thread), each with flag
+    arrays of its own, OR-ed at the end: every flag is then written without
+    reading it first and no cache line is written by both threads (shared
+    flags, written only when not yet set, took ~55-75 ms).
+
+    ``n = len(x)``; self-loops are skipped, duplicates change nothing.
+    Returns ``(ok, mask)``; `ok` is False, and `mask` meaningless, when an id
+    lies outside ``0..n-1``, when `n_from_ids` (the graph has as many nodes
+    as its largest id + 1, PyG's convention) and the largest id is not
+    ``n - 1`` (the caller's general path then reports the mismatch), or,
+    with `plateau` (and `nonstrict`), when an edge of equal values touches a
+    node nothing beats (a plateau may then span several nodes; otherwise the
+    nonstrict answer is the plateau answer, as in `both_compare`).
+    ``min_neighbors`` must be 0 or 1.
+    """
+    n = x.shape[0]
+    m = src.shape[0]
+    size = (m + n_parts - 1) // n_parts
+    beaten = np.zeros((n_parts, n), dtype=np.bool_)
+    has = np.zeros((n_parts, n if min_neighbors > 0 else 0), dtype=np.bool_)
+    bads = np.zeros(n_parts, dtype=np.int64)
+    ties = np.zeros(n_parts, dtype=np.int64)
+    tops = np.full(n_parts, -1, dtype=np.int64)
+    for p in nb.prange(n_parts):
+        lost = beaten[p]
+        near = has[p]
+        bad = 0
+        tie = 0
+        top = -1
+        for e in range(p * size, min(m, (p + 1) * size)):
+            s = src[e]
+            d = dst[e]
+            if not ((s >= 0) & (s < n) & (d >= 0) & (d < n)):
+                bad += 1
+                continue
+            top = max(top, max(s, d))
+            qs = q[s]
+            qd = q[d]
+            if qs != qd:
+                lo = d if qs > qd else s
+                hi = s if qs > qd else d
+            else:
+                if s == d:
+                    continue
+                xs = x[s]
+                xd = x[d]
+                if xs == xd:
+                    if nonstrict:
+                        tie += 1
+                        if min_neighbors > 0:
+                            near[s] = True
+                            near[d] = True
+                    else:
+                        lost[s] = True
+                        lost[d] = True
+                    continue
+                lo = d if xs > xd else s
+                hi = s if xs > xd else d
+            lost[lo] = True
+            if min_neighbors > 0:
+                near[hi] = True
+        bads[p] = bad  # counted in locals: the arrays of both parts share a cache line
+        ties[p] = tie
+        tops[p] = top
+    out = np.empty(n, dtype=np.bool_)
+    if bads.sum() or (n_from_ids and tops.max() != n - 1):
+        return False, out
+    for v in nb.prange(n):
+        for p in range(1, n_parts):
+            beaten[0, v] |= beaten[p, v]
+            if min_neighbors > 0:
+                has[0, v] |= has[p, v]
+    lost = beaten[0]
+    if plateau and ties.sum():
+        touching = 0
+        for e in nb.prange(m):
+            s = src[e]
+            d = dst[e]
+            if s != d and x[s] == x[d] and not (lost[s] and lost[d]):
+                touching += 1
+        if touching:
+            return False, out
+    for v in nb.prange(n):
+        out[v] = not lost[v] and (min_neighbors == 0 or has[0, v])
+    return True, out
+
+
+@_pjit
 def csr_is_clean(indptr, indices, n):
     """True when every row is strictly increasing (sorted, no duplicates), in
     range, and without its own diagonal entry: a CSR graphmax can take as is.

@@ -199,6 +199,8 @@ def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy,
     nan_policy = check_nan_policy(nan_policy)
     if hops == 1 and radius is None and direction == "both" and min_neighbors <= 1:
         mask = _raw_csr_maxima(graph, x, mode, min_neighbors, reverse)
+        if mask is None:
+            mask = _raw_edge_index_maxima(graph, x, mode, min_neighbors, reverse)
         if mask is not None:
             return np.flatnonzero(mask) if indices else mask
     g = as_graph(graph)
@@ -277,6 +279,52 @@ def _raw_csr_maxima(graph, x, mode, min_neighbors, reverse):
         indptr, indices, data, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau"
     )
     return mask if clean else None
+
+
+def _raw_edge_index_maxima(graph, x, mode, min_neighbors, reverse):
+    """1-hop maxima of a PyG ``edge_index`` tensor or ``Data`` without building a `Graph`.
+
+    One pass over the edges (`_kernels.edge_compare`) where the general path
+    would first sort them into a CSR. Taken for an int64 ``(2, E)`` CPU
+    tensor (``n`` is its largest id + 1, as `as_graph` reads it) or a
+    ``Data`` without ``edge_weight`` (``n = num_nodes``), with one channel of
+    values without NaN; None otherwise, or when the kernel meets anything
+    unusual (an id out of range, a node count that disagrees with `x`, ties
+    in plateau mode that may join nodes): the general path then gives the
+    same answer, or its error.
+    """
+    from ._graph import _is_torch_tensor
+
+    n = None
+    edge_index = graph
+    if type(graph).__module__.split(".")[0] == "torch_geometric":
+        if getattr(graph, "edge_weight", None) is not None:
+            return None
+        edge_index = getattr(graph, "edge_index", None)
+        try:
+            n = graph.num_nodes
+        except Exception:  # noqa: BLE001 -- PyG's own inference may fail; the general path reports it
+            return None
+    if not _is_torch_tensor(edge_index) or edge_index.device.type != "cpu" or edge_index.dim() != 2:
+        return None
+    ei = edge_index.detach().numpy()
+    if ei.shape[0] != 2 or ei.shape[1] == 0 or ei.dtype != np.int64:
+        return None
+    try:
+        a = as_values(x, len(x) if n is None else n)
+    except (TypeError, ValueError):
+        return None
+    if a.ndim != 1:
+        return None
+    xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
+    if xv.dtype.kind == "f" and _kernels.count_nan(xv):
+        return None
+    src, dst = np.ascontiguousarray(ei[0]), np.ascontiguousarray(ei[1])
+    ok, mask = _kernels.edge_compare(
+        src, dst, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau", n is None,
+        _threads(),
+    )
+    return mask if ok else None
 
 
 def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):

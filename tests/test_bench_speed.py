@@ -83,6 +83,8 @@ def test_every_installed_peer_agreed(quick_run):
                 agreed.add(method["key"])
     installed = {key for key, p in {**peers.GRAPH_PEERS, **peers.IMAGE_PEERS}.items() if p.missing() is None}
     variants = {"graphmax-raw", "graphmax-unknown", "graphmax-plateau", "graphmax-fresh"}
+    if peers.missing("torch") is None:
+        variants.add("graphmax-edge-index")
     assert installed | variants <= agreed, f"never compared: {sorted((installed | variants) - agreed)}"
 
 

@@ -1,0 +1,130 @@
+"""PyG ``edge_index`` / ``Data`` straight into `_kernels.edge_compare` (no CSR built),
+against the brute-force reference and the general path."""
+
+import contextlib
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import graphmax as gm
+from graphmax import _kernels
+
+from . import reference as ref
+
+torch = pytest.importorskip("torch")
+
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@contextlib.contextmanager
+def verdicts():
+    """Records the `ok` verdict of every `edge_compare` call."""
+    calls = []
+    real = _kernels.edge_compare
+
+    def spy(*args):
+        ok, mask = real(*args)
+        calls.append(bool(ok))
+        return ok, mask
+
+    _kernels.edge_compare = spy
+    try:
+        yield calls
+    finally:
+        _kernels.edge_compare = real
+
+
+@st.composite
+def edge_lists(draw, max_n=9):
+    """Edges among n nodes, the last id used (so n = largest id + 1, PyG's reading of a bare
+    edge_index); self-loops and duplicates included."""
+    n = draw(st.integers(1, max_n))
+    pair = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
+    edges = draw(st.lists(pair, max_size=3 * n))
+    edges.append((n - 1, draw(st.integers(0, n - 1))))
+    return n, edges
+
+
+@FAST
+@given(g=edge_lists(), data=st.data())
+def test_edge_index_matches_reference(g, data):
+    n, edges = g
+    distinct = data.draw(st.booleans())
+    if distinct:
+        x = np.random.default_rng(n).permutation(n).astype(np.float64)
+    else:
+        x = np.array([data.draw(st.integers(0, 3)) for _ in range(n)], dtype=np.int64)
+    mode = data.draw(st.sampled_from(("strict", "nonstrict", "plateau")))
+    min_neighbors = data.draw(st.integers(0, 1))
+    minima = data.draw(st.booleans())
+    ei = torch.tensor(edges, dtype=torch.int64).T.contiguous()
+    before = ei.clone()
+    f = gm.local_minima if minima else gm.local_maxima
+    with verdicts() as calls:
+        got = f(ei, x, mode=mode, min_neighbors=min_neighbors)
+    xs = (-x if minima else x).tolist()
+    assert got.tolist() == ref.local_maxima(n, edges, xs, mode=mode, min_neighbors=min_neighbors)
+    if mode != "plateau" or distinct:
+        assert calls == [True]  # the fast path answered
+    else:
+        assert calls in ([True], [False])
+    assert torch.equal(ei, before)  # inputs are never modified
+
+
+def test_data_with_isolated_nodes_and_the_general_path():
+    from torch_geometric.data import Data
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    e = rng.integers(0, n - 100, size=(2, 20000))  # the last 100 nodes are isolated
+    x = rng.random(n)
+    graph = gm.as_graph(gm.from_edges(e.T, n=n))
+    for mode in ("strict", "nonstrict", "plateau"):
+        for min_neighbors in (0, 1):
+            want = gm.local_maxima(graph, x, mode=mode, min_neighbors=min_neighbors)
+            data = Data(edge_index=torch.from_numpy(e), num_nodes=n)
+            with verdicts() as calls:
+                got = gm.local_maxima(data, x, mode=mode, min_neighbors=min_neighbors)
+            assert calls == [True]
+            np.testing.assert_array_equal(got, want)
+            assert got[-100:].any() == (min_neighbors == 0)
+    # edge weights, a second channel or hops > 1: the general path, same answers
+    weighted = Data(edge_index=torch.from_numpy(e), num_nodes=n, edge_weight=torch.ones(e.shape[1]))
+    with verdicts() as calls:
+        np.testing.assert_array_equal(gm.local_maxima(weighted, x), gm.local_maxima(graph, x))
+        two = np.stack([x, -x], axis=1)
+        np.testing.assert_array_equal(gm.local_maxima(torch.from_numpy(e), two[: e.max() + 1]),
+                                      gm.local_maxima(gm.from_edges(e.T), two[: e.max() + 1]))
+    assert calls == []
+
+
+def test_bad_edge_index_gets_the_general_paths_errors():
+    ei = torch.tensor([[0, 1, 2], [1, 2, 0]])
+    with pytest.raises(ValueError, match="one entry per node"):
+        gm.local_maxima(ei, [1.0, 2.0])  # 3 nodes by the largest id
+    with pytest.raises(ValueError, match="one entry per node"):
+        gm.local_maxima(ei, [1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError, match="node ids must lie in"):
+        gm.local_maxima(torch.tensor([[0, -1], [1, 0]]), [1.0, 2.0])
+    from torch_geometric.data import Data
+
+    with pytest.raises(ValueError, match="node ids must lie in"):
+        gm.local_maxima(Data(edge_index=ei, num_nodes=2), [1.0, 2.0])
+    with pytest.raises(ValueError, match="NaN"):
+        gm.local_maxima(ei, [1.0, np.nan, 2.0])
+
+
+@pytest.mark.parametrize("mode", ["strict", "nonstrict"])
+def test_a_winner_whose_only_edge_is_a_tie_in_bucket_or_in_value(mode):
+    """Nodes whose only neighbour shares their value bucket (0, 1: exact values
+    decide) or their value (4, 5): each still has a neighbour (min_neighbors=1)."""
+    edges = [(0, 1), (2, 3), (5, 4)]
+    x = np.array([0.5, 0.5 + 1e-9, 0.0, 1.0, 0.25, 0.25])
+    ei = torch.tensor(edges).T.contiguous()
+    with verdicts() as calls:
+        got = gm.local_maxima(ei, x, mode=mode)
+    assert calls == [True]
+    assert got.tolist() == ref.local_maxima(6, edges, x.tolist(), mode=mode)
+    assert got.tolist() == [False, True, False, True, mode == "nonstrict", mode == "nonstrict"]
