@@ -23,7 +23,8 @@ __all__ = ["warm_up"]
 def _graph_steps():
     import scipy.sparse as sp
 
-    from ._graph import as_graph, from_edges
+    from . import _kernels
+    from ._graph import _threads, as_graph, from_edges
     from ._maxima import local_maxima
     from ._peaks import find_peaks
 
@@ -34,6 +35,11 @@ def _graph_steps():
     ints = np.array([1, 5, 2, 5, 3, 0, 4, 1], dtype=np.int64)
 
     def graphs(values):
+        # The kernel behind one call on a PyG edge_index, compiled without importing torch.
+        src, dst = np.ascontiguousarray(both_ways[:, 0]), np.ascontiguousarray(both_ways[:, 1])
+        for mode in ("strict", "nonstrict", "plateau"):
+            _kernels.edge_compare(src, dst, values, _kernels.value_buckets(values), 1, mode != "strict",
+                                  mode == "plateau", True, _threads())
         symmetric = as_graph(both_ways, n=8)
         _ = symmetric.is_symmetric  # checked once (its kernel too); then the one-direction scans run
         directed = from_edges(ring, n=8)  # symmetry unknown: in-neighbours from the out-edges
@@ -75,7 +81,7 @@ def warm_up(*, progress: Callable[[str, float], None] | None = None) -> list[tup
     """Compile, or load from numba's on-disk cache, the kernels of the common calls.
 
     Runs `local_maxima` (every mode; symmetric, directed and raw scipy CSR
-    graphs; ``hops=2``; ``radius=``), `find_peaks` with prominence, and
+    graphs, and the kernel of a PyG ``edge_index``; ``hops=2``; ``radius=``), `find_peaks` with prominence, and
     `grid.local_maxima` / `grid.find_peaks` on tiny inputs with float64 and
     int64 values and uint8/float64 images. Later calls with those dtypes
     start at full speed; other dtypes compile on their first call.

@@ -318,6 +318,7 @@ def test_warm_up_loads_the_kernels_of_both_value_dtypes():
     value_dtypes = {str(sig[2].dtype) for sig in _kernels.neighbour_compare.signatures}
     assert {"float64", "int64"} <= value_dtypes
     raw_dtypes = {str(sig[3].dtype) for sig in _kernels.raw_both_compare.signatures}
+    assert {str(sig[2].dtype) for sig in _kernels.edge_compare.signatures} >= {"float64", "int64"}
     assert {"float64", "int64"} <= raw_dtypes
     assert any(str(sig[0].dtype) == "uint8" for sig in _grid_kernels.classify.signatures)
 
