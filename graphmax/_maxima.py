@@ -200,7 +200,7 @@ def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy,
     if hops == 1 and radius is None and direction == "both" and min_neighbors <= 1:
         mask = _raw_csr_maxima(graph, x, mode, min_neighbors, reverse)
         if mask is None:
-            mask = _raw_edge_index_maxima(graph, x, mode, min_neighbors, reverse)
+            mask = _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse)
         if mask is not None:
             return np.flatnonzero(mask) if indices else mask
     g = as_graph(graph)
@@ -281,20 +281,58 @@ def _raw_csr_maxima(graph, x, mode, min_neighbors, reverse):
     return mask if clean else None
 
 
-def _raw_edge_index_maxima(graph, x, mode, min_neighbors, reverse):
-    """1-hop maxima of a PyG ``edge_index`` tensor or ``Data`` without building a `Graph`.
+def _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse):
+    """1-hop maxima of an edge list -- a PyG ``edge_index`` tensor or ``Data``, or
+    a scipy COO matrix -- without building a `Graph`.
 
     One pass over the edges (`_kernels.edge_compare`) where the general path
     would first sort them into a CSR. Taken for an int64 ``(2, E)`` CPU
-    tensor (``n`` is its largest id + 1, as `as_graph` reads it) or a
-    ``Data`` without ``edge_weight`` (``n = num_nodes``), with one channel of
-    values without NaN; None otherwise, or when the kernel meets anything
-    unusual (an id out of range, a node count that disagrees with `x`, ties
-    in plateau mode that may join nodes): the general path then gives the
-    same answer, or its error.
+    tensor (``n`` is its largest id + 1, as `as_graph` reads it), a ``Data``
+    without ``edge_weight`` (``n = num_nodes``), or a square COO matrix with
+    int32/int64 coordinates and float64 or bool entries none of which is
+    zero or NaN (a stored zero is no edge: the general path drops it); and
+    one channel of values without NaN. None otherwise, or when the kernel
+    meets anything unusual (an id out of range, a node count that disagrees
+    with `x`, ties in plateau mode that may join nodes): the general path
+    then gives the same answer, or its error.
     """
+    edges = _edge_arrays(graph)
+    if edges is None:
+        return None
+    src, dst, n = edges
+    try:
+        a = as_values(x, len(x) if n is None else n)
+    except (TypeError, ValueError):
+        return None
+    if a.ndim != 1:
+        return None
+    xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
+    if xv.dtype.kind == "f" and _kernels.count_nan(xv):
+        return None
+    ok, mask = _kernels.edge_compare(
+        src, dst, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau", n is None,
+        _threads(),
+    )
+    return mask if ok else None
+
+
+def _edge_arrays(graph):
+    """``(src, dst, n)`` of an edge list `_raw_edge_list_maxima` takes (``n`` None:
+    the largest id + 1), or None."""
     from ._graph import _is_torch_tensor
 
+    if sp.issparse(graph):
+        if graph.format != "coo" or graph.ndim != 2 or graph.shape[0] != graph.shape[1] or graph.nnz == 0:
+            return None
+        row, col, data = graph.coords[0], graph.coords[1], graph.data
+        if row.dtype != col.dtype or row.dtype not in (np.int32, np.int64):
+            return None
+        if data.dtype == np.bool_:
+            if not data.all():
+                return None
+        elif data.dtype != np.float64 or not data.flags.c_contiguous or not _kernels.data_summary(data)[0]:
+            return None
+        return np.ascontiguousarray(row), np.ascontiguousarray(col), graph.shape[0]
     n = None
     edge_index = graph
     if type(graph).__module__.split(".")[0] == "torch_geometric":
@@ -310,21 +348,7 @@ def _raw_edge_index_maxima(graph, x, mode, min_neighbors, reverse):
     ei = edge_index.detach().numpy()
     if ei.shape[0] != 2 or ei.shape[1] == 0 or ei.dtype != np.int64:
         return None
-    try:
-        a = as_values(x, len(x) if n is None else n)
-    except (TypeError, ValueError):
-        return None
-    if a.ndim != 1:
-        return None
-    xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
-    if xv.dtype.kind == "f" and _kernels.count_nan(xv):
-        return None
-    src, dst = np.ascontiguousarray(ei[0]), np.ascontiguousarray(ei[1])
-    ok, mask = _kernels.edge_compare(
-        src, dst, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau", n is None,
-        _threads(),
-    )
-    return mask if ok else None
+    return np.ascontiguousarray(ei[0]), np.ascontiguousarray(ei[1]), n
 
 
 def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):

@@ -35,11 +35,13 @@ def _graph_steps():
     ints = np.array([1, 5, 2, 5, 3, 0, 4, 1], dtype=np.int64)
 
     def graphs(values):
-        # The kernel behind one call on a PyG edge_index, compiled without importing torch.
-        src, dst = np.ascontiguousarray(both_ways[:, 0]), np.ascontiguousarray(both_ways[:, 1])
-        for mode in ("strict", "nonstrict", "plateau"):
-            _kernels.edge_compare(src, dst, values, _kernels.value_buckets(values), 1, mode != "strict",
-                                  mode == "plateau", True, _threads())
+        # The kernel behind one call on a PyG edge_index (int64 ids; compiled without
+        # importing torch) or a scipy COO matrix (int32 or int64 ids).
+        for ids in (np.int64, np.int32):
+            src, dst = (np.ascontiguousarray(both_ways[:, k], dtype=ids) for k in (0, 1))
+            for mode in ("strict", "nonstrict", "plateau"):
+                _kernels.edge_compare(src, dst, values, _kernels.value_buckets(values), 1, mode != "strict",
+                                      mode == "plateau", ids is np.int64, _threads())
         symmetric = as_graph(both_ways, n=8)
         _ = symmetric.is_symmetric  # checked once (its kernel too); then the one-direction scans run
         directed = from_edges(ring, n=8)  # symmetry unknown: in-neighbours from the out-edges
@@ -81,7 +83,7 @@ def warm_up(*, progress: Callable[[str, float], None] | None = None) -> list[tup
     """Compile, or load from numba's on-disk cache, the kernels of the common calls.
 
     Runs `local_maxima` (every mode; symmetric, directed and raw scipy CSR
-    graphs, and the kernel of a PyG ``edge_index``; ``hops=2``; ``radius=``), `find_peaks` with prominence, and
+    graphs, and the kernel of a PyG ``edge_index`` or scipy COO matrix; ``hops=2``; ``radius=``), `find_peaks` with prominence, and
     `grid.local_maxima` / `grid.find_peaks` on tiny inputs with float64 and
     int64 values and uint8/float64 images. Later calls with those dtypes
     start at full speed; other dtypes compile on their first call.

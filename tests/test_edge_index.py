@@ -1,10 +1,12 @@
-"""PyG ``edge_index`` / ``Data`` straight into `_kernels.edge_compare` (no CSR built),
-against the brute-force reference and the general path."""
+"""Edge lists -- PyG ``edge_index`` / ``Data``, scipy COO -- straight into
+`_kernels.edge_compare` (no CSR built), against the brute-force reference and the general path."""
 
 import contextlib
+import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -128,3 +130,43 @@ def test_a_winner_whose_only_edge_is_a_tie_in_bucket_or_in_value(mode):
     assert calls == [True]
     assert got.tolist() == ref.local_maxima(6, edges, x.tolist(), mode=mode)
     assert got.tolist() == [False, True, False, True, mode == "nonstrict", mode == "nonstrict"]
+
+
+@FAST
+@given(g=edge_lists(), data=st.data())
+def test_scipy_coo_matches_reference(g, data):
+    """A COO matrix's entries are its edges unless stored zero; NaN entries are an error."""
+    n, edges = g
+    kind = data.draw(st.sampled_from(["ones", "weights", "zeros", "nan", "bool"]))
+    m = len(edges)
+    if kind == "bool":  # a False entry is a stored zero
+        values = np.array([data.draw(st.booleans()) for _ in range(m)], dtype=bool)
+    else:
+        choices = [1.0, -2.5] + ([0.0] if kind == "zeros" else []) + ([math.nan] if kind == "nan" else [])
+        values = np.array([data.draw(st.sampled_from(choices)) for _ in range(m)])
+        if kind == "ones":
+            values[:] = 1.0
+    idx = data.draw(st.sampled_from([np.int32, np.int64]))
+    rows, cols = np.array(edges, dtype=idx).T
+    a = sp.coo_array((values, (rows, cols)), shape=(n, n))
+    distinct = data.draw(st.booleans())
+    if distinct:
+        x = np.random.default_rng(n).permutation(n).astype(np.float64)
+    else:
+        x = np.array([data.draw(st.integers(0, 3)) for _ in range(n)], dtype=np.int64)
+    mode = data.draw(st.sampled_from(("strict", "nonstrict", "plateau")))
+    min_neighbors = data.draw(st.integers(0, 1))
+    with verdicts() as calls:
+        if np.isnan(values.astype(float)).any():
+            with pytest.raises(ValueError, match="NaN"):
+                gm.local_maxima(a, x, mode=mode, min_neighbors=min_neighbors)
+            assert calls == []
+            return
+        got = gm.local_maxima(a, x, mode=mode, min_neighbors=min_neighbors)
+    kept = [e for e, v in zip(edges, values) if v != 0]
+    assert got.tolist() == ref.local_maxima(n, kept, x.tolist(), mode=mode, min_neighbors=min_neighbors)
+    clean = bool((values != 0).all())
+    if not clean:
+        assert calls == []
+    elif mode != "plateau" or distinct:
+        assert calls == [True]
