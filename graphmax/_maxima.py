@@ -266,8 +266,21 @@ def _raw_csr_maxima(graph, x, mode, min_neighbors, reverse):
         or not all(a.flags.c_contiguous for a in (indptr, indices, data))
     ):
         return None
+    xv = _one_clean_channel(x, n, reverse)
+    if xv is None:
+        return None
+    clean, mask = _kernels.raw_both_compare(
+        indptr, indices, data, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau"
+    )
+    return mask if clean else None
+
+
+def _one_clean_channel(x, n, reverse):
+    """Kernel values of `x` for the raw paths when it is one channel of `n` values
+    (None: ``len(x)``) without NaN; else None, and the general path handles `x`,
+    with its errors."""
     try:
-        a = as_values(x, n)
+        a = as_values(x, len(x) if n is None else n)
     except (TypeError, ValueError):
         return None
     if a.ndim != 1:
@@ -275,10 +288,7 @@ def _raw_csr_maxima(graph, x, mode, min_neighbors, reverse):
     xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
     if xv.dtype.kind == "f" and _kernels.count_nan(xv):
         return None
-    clean, mask = _kernels.raw_both_compare(
-        indptr, indices, data, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau"
-    )
-    return mask if clean else None
+    return xv
 
 
 def _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse):
@@ -300,14 +310,8 @@ def _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse):
     if edges is None:
         return None
     src, dst, n = edges
-    try:
-        a = as_values(x, len(x) if n is None else n)
-    except (TypeError, ValueError):
-        return None
-    if a.ndim != 1:
-        return None
-    xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
-    if xv.dtype.kind == "f" and _kernels.count_nan(xv):
+    xv = _one_clean_channel(x, n, reverse)
+    if xv is None:
         return None
     ok, mask = _kernels.edge_compare(
         src, dst, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau", n is None,

@@ -49,17 +49,22 @@ def edge_lists(draw, max_n=9):
     return n, edges
 
 
+def _case(draw_data, n):
+    """Values (distinct floats, or small integers with ties), whether distinct, mode, min_neighbors."""
+    distinct = draw_data.draw(st.booleans())
+    if distinct:
+        x = np.random.default_rng(n).permutation(n).astype(np.float64)
+    else:
+        x = np.array([draw_data.draw(st.integers(0, 3)) for _ in range(n)], dtype=np.int64)
+    mode = draw_data.draw(st.sampled_from(("strict", "nonstrict", "plateau")))
+    return x, distinct, mode, draw_data.draw(st.integers(0, 1))
+
+
 @FAST
 @given(g=edge_lists(), data=st.data())
 def test_edge_index_matches_reference(g, data):
     n, edges = g
-    distinct = data.draw(st.booleans())
-    if distinct:
-        x = np.random.default_rng(n).permutation(n).astype(np.float64)
-    else:
-        x = np.array([data.draw(st.integers(0, 3)) for _ in range(n)], dtype=np.int64)
-    mode = data.draw(st.sampled_from(("strict", "nonstrict", "plateau")))
-    min_neighbors = data.draw(st.integers(0, 1))
+    x, distinct, mode, min_neighbors = _case(data, n)
     minima = data.draw(st.booleans())
     ei = torch.tensor(edges, dtype=torch.int64).T.contiguous()
     before = ei.clone()
@@ -149,13 +154,7 @@ def test_scipy_coo_matches_reference(g, data):
     idx = data.draw(st.sampled_from([np.int32, np.int64]))
     rows, cols = np.array(edges, dtype=idx).T
     a = sp.coo_array((values, (rows, cols)), shape=(n, n))
-    distinct = data.draw(st.booleans())
-    if distinct:
-        x = np.random.default_rng(n).permutation(n).astype(np.float64)
-    else:
-        x = np.array([data.draw(st.integers(0, 3)) for _ in range(n)], dtype=np.int64)
-    mode = data.draw(st.sampled_from(("strict", "nonstrict", "plateau")))
-    min_neighbors = data.draw(st.integers(0, 1))
+    x, distinct, mode, min_neighbors = _case(data, n)
     with verdicts() as calls:
         if np.isnan(values.astype(float)).any():
             with pytest.raises(ValueError, match="NaN"):
