@@ -122,7 +122,9 @@ class Graph:
 
             w = self.weights if self.weights is not None else np.zeros(0)
             self._cache["symmetric"] = bool(
-                _kernels.is_symmetric(self.indptr, self.indices, w, self.weights is not None, _threads())
+                _kernels.is_symmetric(
+                    self.indptr, self.indices, w, self.weights is not None, _edge_parts(self.n, self.indices.shape[0])
+                )
             )
         return self._cache["symmetric"]
 
@@ -189,6 +191,14 @@ def _threads():
     return numba.get_num_threads()
 
 
+def _edge_parts(n, m):
+    """How many parts (one per thread) a kernel cuts a pass over `m` edges into,
+    when each part keeps arrays of `n` entries of its own: at most one more
+    than the mean degree ``m / n``, so those arrays together stay within
+    O(n + m) on a machine with many threads."""
+    return max(1, min(_threads(), 1 + m // max(n, 1)))
+
+
 def _coo_to_csr(n, src, dst, weights):
     """CSR from COO edges: self-loops dropped, duplicates merged (smallest weight kept)."""
     from . import _kernels
@@ -198,7 +208,7 @@ def _coo_to_csr(n, src, dst, weights):
     idx = _index_dtype(n, src.shape[0])
     weighted = weights is not None
     w = np.ascontiguousarray(weights, dtype=np.float64) if weighted else np.zeros(0)
-    indptr, indices, w = _kernels.coo_to_csr(n, src, dst, w, weighted, np.zeros(1, dtype=idx), _threads())
+    indptr, indices, w = _kernels.coo_to_csr(n, src, dst, w, weighted, np.zeros(1, dtype=idx), _edge_parts(n, src.shape[0]))
     return indptr, indices, (w if weighted else None)
 
 

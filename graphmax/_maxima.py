@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _kernels
-from ._graph import _check_direction, _rows, as_graph
+from ._graph import _check_direction, _edge_parts, _rows, as_graph
 from ._values import as_values, check_nan_policy, kernel_values
 
 __all__ = ["local_maxima", "local_minima", "neighbourhood"]
@@ -315,7 +315,7 @@ def _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse):
         return None
     ok, mask = _kernels.edge_compare(
         src, dst, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau", n is None,
-        _threads(),
+        _edge_parts(len(xv), src.shape[0]),
     )
     return mask if ok else None
 
@@ -390,7 +390,7 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
             done, mask = _kernels.both_compare(g.indptr, g.indices, x, q, min_neighbors, True, True)
             if done:
                 return mask
-            return _kernels.both_plateau(g.indptr, g.indices, x, q, min_neighbors == 1, _threads())
+            return _kernels.both_plateau(g.indptr, g.indices, x, q, min_neighbors == 1, _edge_parts(g.n, g.num_edges))
     indptr, indices = _ball_csr(g, direction, hops, radius)
     symmetric = direction == "both" or g.is_symmetric
     return _maxima_1d(indptr, indices, x, mode, min_neighbors, symmetric)
@@ -406,12 +406,6 @@ def _khop_plateau(indptr, indices, x, hops, min_neighbors, symmetric, chunks):
     pairs = _kernels.khop_equal_pairs(indptr, indices, x, hops, offsets, chunks)
     parent = _kernels.khop_plateau_union(offsets, pairs, len(x))
     return _kernels.resolve_plateaus(parent, state, outside, min_neighbors == 1)[0]
-
-
-def _threads():
-    import numba
-
-    return numba.get_num_threads()
 
 
 def _bfs_chunks(n, itemsize, budget=256 * 2**20):

@@ -332,3 +332,28 @@ def test_edge_lists_with_hubs_duplicates_and_self_loops(weighted, order):
         assert np.all(np.diff(g.indices[g.indptr[v]:g.indptr[v + 1]]) > 0)
     assert _edges(g) == want
     assert (g.weights is None) == (not weighted)
+
+
+def test_kernels_cut_into_any_number_of_parts_agree():
+    """The per-thread parts of the edge kernels (one set of O(n) arrays each) change
+    nothing in the result, whatever their number; and their number is bounded by
+    the mean degree + 1, so those arrays stay within O(n + E)."""
+    from graphmax import _graph, _kernels
+
+    rng = np.random.default_rng(2)
+    n = 200
+    src = np.concatenate([rng.integers(0, n, 3000), np.zeros(300, dtype=np.int64)])
+    dst = np.concatenate([rng.integers(0, n, 3000), rng.integers(0, n, 300)])
+    w = rng.integers(1, 5, len(src)).astype(float)
+    x = rng.integers(0, 20, n).astype(np.float64)
+    q = _kernels.value_buckets(x)
+    sample = np.zeros(1, dtype=np.int32)
+    base = _kernels.coo_to_csr(n, src, dst, w, True, sample, 1)
+    flags = _kernels.edge_compare(src, dst, x, q, 1, True, False, False, 1)
+    for parts in (2, 3, 7, 64):
+        for a, b in zip(base, _kernels.coo_to_csr(n, src, dst, w, True, sample, parts)):
+            np.testing.assert_array_equal(a, b)
+        ok, mask = _kernels.edge_compare(src, dst, x, q, 1, True, False, False, parts)
+        assert ok and np.array_equal(mask, flags[1])
+    assert _graph._edge_parts(1000, 10) == 1
+    assert 1 <= _graph._edge_parts(10, 10_000) <= _graph._threads()
