@@ -1342,13 +1342,19 @@ def edge_compare(src, dst, x, q, min_neighbors, nonstrict, plateau, n_from_ids, 
 
     ``n = len(x)``; self-loops are skipped, duplicates change nothing.
     Returns ``(ok, mask)``; `ok` is False, and `mask` meaningless, when an id
-    lies outside ``0..n-1``, when `n_from_ids` (the graph has as many nodes
-    as its largest id + 1, PyG's convention) and the largest id is not
-    ``n - 1`` (the caller's general path then reports the mismatch), or,
-    with `plateau` (and `nonstrict`), when an edge of equal values touches a
-    node nothing beats (a plateau may then span several nodes; otherwise the
-    nonstrict answer is the plateau answer, as in `both_compare`).
+    lies outside ``0..n-1``, or when `n_from_ids` (the graph has as many
+    nodes as its largest id + 1, PyG's convention) and the largest id is not
+    ``n - 1`` (the caller's general path then reports the mismatch).
     ``min_neighbors`` must be 0 or 1.
+
+    `plateau` (with `nonstrict`): when no edge of equal values touches a node
+    nothing beats, every plateau that can win is one node and the nonstrict
+    answer is the plateau answer (as in `both_compare`). Otherwise the edges
+    of equal values with an unbeaten end are listed (two passes, per part)
+    and joined by union-find; a plateau wins when none of its members is
+    beaten and (``min_neighbors=1``) one of them has a lower neighbour
+    (`resolve_plateaus`). Equal edges whose ends are both beaten cannot
+    change a verdict: each end already makes its plateau lose.
     """
     n = x.shape[0]
     m = src.shape[0]
@@ -1384,7 +1390,7 @@ def edge_compare(src, dst, x, q, min_neighbors, nonstrict, plateau, n_from_ids, 
                 if xs == xd:
                     if nonstrict:
                         tie += 1
-                        if min_neighbors > 0:
+                        if min_neighbors > 0 and not plateau:  # plateau: `near` is "a lower neighbour"
                             near[s] = True
                             near[d] = True
                     else:
@@ -1409,17 +1415,51 @@ def edge_compare(src, dst, x, q, min_neighbors, nonstrict, plateau, n_from_ids, 
                 has[0, v] |= has[p, v]
     lost = beaten[0]
     if plateau and ties.sum():
-        touching = 0
-        for e in nb.prange(m):
-            s = src[e]
-            d = dst[e]
-            if s != d and x[s] == x[d] and not (lost[s] and lost[d]):
-                touching += 1
-        if touching:
-            return False, out
+        touching = np.zeros(n_parts + 1, dtype=np.int64)
+        for p in nb.prange(n_parts):
+            count = 0
+            for e in range(p * size, min(m, (p + 1) * size)):
+                count += _touching_tie(src, dst, x, lost, e)
+            touching[p + 1] = count
+        if touching.sum():
+            return True, _edge_plateaus(src, dst, x, lost, has[0], min_neighbors, np.cumsum(touching), size)
     for v in nb.prange(n):
         out[v] = not lost[v] and (min_neighbors == 0 or has[0, v])
     return True, out
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _touching_tie(src, dst, x, lost, e):
+    """Edge `e` joins two distinct nodes of equal value, one of them unbeaten."""
+    s = src[e]
+    d = dst[e]
+    return s != d and x[s] == x[d] and not (lost[s] and lost[d])
+
+
+@_pjit
+def _edge_plateaus(src, dst, x, lost, lower, min_neighbors, offsets, size):
+    """Plateau maxima from an edge list's flags (`edge_compare`): the equal edges
+    with an unbeaten end, listed per part at `offsets`, joined by union-find."""
+    n = x.shape[0]
+    m = src.shape[0]
+    n_parts = offsets.shape[0] - 1
+    pairs = np.empty((offsets[n_parts], 2), dtype=np.int64)
+    for p in nb.prange(n_parts):
+        k = offsets[p]
+        for e in range(p * size, min(m, (p + 1) * size)):
+            if _touching_tie(src, dst, x, lost, e):
+                pairs[k, 0] = src[e]
+                pairs[k, 1] = dst[e]
+                k += 1
+    parent = np.arange(n)
+    for k in range(pairs.shape[0]):
+        _union(parent, pairs[k, 0], pairs[k, 1])
+    state = np.empty(n, dtype=np.uint8)
+    outside = np.empty(n, dtype=np.bool_)
+    for v in nb.prange(n):
+        state[v] = 0 if lost[v] else 1
+        outside[v] = min_neighbors > 0 and lower[v]  # a winning plateau's outside neighbours are lower
+    return resolve_plateaus(parent, state, outside, min_neighbors > 0)[0]
 
 
 @_pjit

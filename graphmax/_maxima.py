@@ -302,9 +302,8 @@ def _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse):
     int32/int64 coordinates and float64 or bool entries none of which is
     zero or NaN (a stored zero is no edge: the general path drops it); and
     one channel of values without NaN. None otherwise, or when the kernel
-    meets anything unusual (an id out of range, a node count that disagrees
-    with `x`, ties in plateau mode that may join nodes): the general path
-    then gives the same answer, or its error.
+    meets an id out of range or a node count that disagrees with `x`: the
+    general path then gives the same answer, or its error.
     """
     edges = _edge_arrays(graph)
     if edges is None:
