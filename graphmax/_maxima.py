@@ -327,7 +327,7 @@ def _edge_arrays(graph):
     if sp.issparse(graph):
         if graph.format != "coo" or graph.ndim != 2 or graph.shape[0] != graph.shape[1] or graph.nnz == 0:
             return None
-        row, col, data = graph.coords[0], graph.coords[1], graph.data
+        row, col, data = graph.row, graph.col, graph.data  # `coords` only from scipy 1.13
         if row.dtype != col.dtype or row.dtype not in (np.int32, np.int64):
             return None
         if data.dtype == np.bool_:
