@@ -457,8 +457,8 @@ def _sort_short_row(col, w, a, b, weighted, buf_c, buf_w):
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _sort_row(col, w, a, b, weighted, buf_c, buf_w):
-    """Sort row ``a..b-1`` by (column, weight) and merge equal columns, keeping
-    the smallest weight; returns the row's new end. A row already strictly
+    """Sort row ``a..b-1`` by column and merge equal columns, keeping the
+    smallest weight; returns the row's new end. A row already strictly
     increasing (the common case for input sorted by row and column, e.g. a
     coalesced PyG ``edge_index``) is left as it is."""
     ordered = True
@@ -470,22 +470,16 @@ def _sort_row(col, w, a, b, weighted, buf_c, buf_w):
         _sort_short_row(col, w, a, b, weighted, buf_c, buf_w)
     elif weighted:
         order = np.argsort(col[a:b], kind="mergesort")
-        seg_c = col[a:b][order]
-        seg_w = w[a:b][order]
-        out = a
-        for i in range(b - a):
-            if out > a and col[out - 1] == seg_c[i]:
-                w[out - 1] = min(w[out - 1], seg_w[i])
-            else:
-                col[out] = seg_c[i]
-                w[out] = seg_w[i]
-                out += 1
-        return out
+        w[a:b] = w[a:b][order]
+        col[a:b] = col[a:b][order]
     else:
         col[a:b].sort()
     out = a
     for i in range(a, b):
-        if out == a or col[out - 1] != col[i]:
+        if out > a and col[out - 1] == col[i]:
+            if weighted:
+                w[out - 1] = min(w[out - 1], w[i])
+        else:
             col[out] = col[i]
             if weighted:
                 w[out] = w[i]

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _kernels
-from ._graph import _check_direction, _edge_parts, _rows, as_graph
+from ._graph import _check_direction, _edge_parts, _rows, _threads, as_graph
 from ._values import as_values, check_nan_policy, kernel_values
 
 __all__ = ["local_maxima", "local_minima", "neighbourhood"]
@@ -410,9 +410,7 @@ def _khop_plateau(indptr, indices, x, hops, min_neighbors, symmetric, chunks):
 def _bfs_chunks(n, itemsize, budget=256 * 2**20):
     """How many node chunks the parallel BFS uses: a few per thread for load
     balance, bounded so the per-chunk stamp and queue arrays stay within `budget`."""
-    import numba
-
-    wanted = 4 * numba.get_num_threads()
+    wanted = 4 * _threads()
     affordable = max(1, budget // max(1, 2 * n * itemsize))
     return int(max(1, min(wanted, affordable, n)))
 

@@ -248,7 +248,8 @@ def read_graph(path, *, format=None, directed=None, weight_column=None, delimite
             )
         g = _read_matrix(path, fmt)
         if weight_column is False:
-            g = Graph(g.n, g.indptr, g.indices, None, g.names, symmetric=True if g.symmetry_known and g.is_symmetric else None)
+            known = g.symmetry_known and g.is_symmetric  # the same edges both ways stay so without weights
+            g = Graph(g.n, g.indptr, g.indices, None, g.names, symmetric=True if known else None)
     else:
         g = _read_networkx(path, fmt, weight_column)
     return g.to_undirected() if directed is False else g
