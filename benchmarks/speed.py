@@ -668,9 +668,8 @@ def _edge_index(g: gm.Graph):
         return None
     import torch
 
-    indptr, indices, _ = g.neighbours("both")
-    rows = np.repeat(np.arange(g.n, dtype=np.int64), np.diff(indptr))
-    return torch.from_numpy(np.stack([indices.astype(np.int64), rows]))
+    csr = peers.CSR(g.n, *g.neighbours("both")[:2])
+    return torch.from_numpy(np.stack([csr.indices.astype(np.int64), csr.rows()]))
 
 
 def run_graph_case(case: GraphCase, inputs: Inputs, settings: Settings) -> dict:
