@@ -100,3 +100,19 @@ class _Lazy:
 
 
 _stream_sum = _Lazy()
+
+
+def results_folder(out, *, partial: bool, default) -> Path | None:
+    """Where a suite writes its result files, or None for "write no file".
+
+    A full run writes into `default` (the committed ``benchmarks/results``)
+    unless ``--out`` names another folder. A quick or partial run (``--quick``,
+    a subset of cases, capped sizes) never writes the committed results unless
+    ``--out`` asks for a folder explicitly: it prints its tables and writes
+    nothing. `out` is ``--out`` as given (None when absent).
+    """
+    if out is not None:
+        return Path(out)
+    if partial:
+        return None
+    return Path(default)
