@@ -40,9 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graphmax.cli import _int_at_least
-
-from benchmarks._common import atomic_write, write_text
+from benchmarks._common import atomic_write, results_folder, write_text
 
 # Before torch or numba start an OpenMP runtime: see graphmax/learn/__init__.py (spinning threads of
 # one runtime starve the other on a small machine).
@@ -690,6 +688,22 @@ def environment():
 
 
 # -- command line ----------------------------------------------------------------------------------
+def _int_at_least(minimum):
+    """An argparse type: an integer >= `minimum` (usage error otherwise)."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
 def build_parser(prog=PROG):
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -703,7 +717,10 @@ def build_parser(prog=PROG):
     size.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)  # seconds; for the test suite
     parser.add_argument("--seeds", type=_int_at_least(1), default=None, metavar="N",
                         help="seeds 0..N-1 (default: 3, or 1 with --quick)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: benchmarks/results/)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="output folder. Default: a full run (every model, images, the plan's seeds) writes "
+                        "benchmarks/results/; a quick or partial run (--quick, --models, --no-images, --seeds) "
+                        "prints its tables and writes no file unless --out names a folder")
     parser.add_argument("--models", default=None, metavar="LIST",
                         help=f"comma-separated graph models to run (default: all of {', '.join(VARIANTS)})")
     parser.add_argument("--no-images", action="store_true", help="skip the image CNN part")
@@ -730,7 +747,12 @@ def main(argv=None, prog=PROG):
         if not report.get("complete"):
             print(f"{prog}: error: {args.from_json} is not a complete run", file=sys.stderr)
             return 2
-        write_outputs(report, Path(args.out))
+        out = results_folder(args.out, partial=report.get("partial", report.get("plan_name") != "full"),
+                             default=DEFAULT_OUT)
+        if out is None:
+            print(render_markdown(report, summarise(report)))
+            return 0
+        write_outputs(report, out)
         return 0
     plan_name = "smoke" if args.smoke else "quick" if args.quick else "full"
     plan = PLANS[plan_name]
@@ -745,20 +767,23 @@ def main(argv=None, prog=PROG):
 
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
-    out = Path(args.out)
+    partial = plan_name != "full" or args.models is not None or args.no_images or plan.seeds != PLANS[plan_name].seeds
+    out = results_folder(args.out, partial=partial, default=DEFAULT_OUT)
     command = " ".join([prog, *map(shlex.quote, map(str, argv if argv is not None else sys.argv[1:]))])
     try:
         report = run(plan, plan_name, variants, out, images=not args.no_images, progress=not args.quiet,
-                     threads=args.threads, command=command)
+                     threads=args.threads, command=command, partial=partial)
     finally:
         torch.set_num_threads(previous_threads)  # leave an in-process caller (the CLI, tests) as it was
-    if not args.quiet:
-        print((out / "learned.md").read_text())
+    if not args.quiet or out is None:
+        print(render_markdown(report, report["summary"]))
+    if out is None:
+        print(f"{prog}: a quick or partial run writes no file; pass --out DIR to keep its results", file=sys.stderr)
     return 0 if report["complete"] else 1
 
 
-def run(plan, plan_name, variants, out, *, images=True, progress=True, threads=2, command=PROG):
-    """Run `plan` and write every output file; return the report dict."""
+def run(plan, plan_name, variants, out, *, images=True, progress=True, threads=2, command=PROG, partial=False):
+    """Run `plan` and write every output file into `out` (None: write nothing); return the report dict."""
     from tqdm.auto import tqdm
 
     t_start = time.perf_counter()
@@ -767,6 +792,7 @@ def run(plan, plan_name, variants, out, *, images=True, progress=True, threads=2
         "complete": False,
         "command": command,
         "plan_name": plan_name,
+        "partial": bool(partial),
         "plan": asdict(plan),
         "threads": threads,
         "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -810,11 +836,15 @@ def run(plan, plan_name, variants, out, *, images=True, progress=True, threads=2
             report["image_seconds"][key] = time.perf_counter() - t_images
             bar.update()
         report["wall_seconds"] = time.perf_counter() - t_start
-        write_text(out / "learned.json", json.dumps(report, indent=1, default=_json_default) + "\n")
+        if out is not None:
+            write_text(out / "learned.json", json.dumps(report, indent=1, default=_json_default) + "\n")
     bar.close()
     report["complete"] = True
     report["wall_seconds"] = time.perf_counter() - t_start
-    write_outputs(report, out)
+    if out is None:
+        report["summary"] = summarise(report)
+    else:
+        write_outputs(report, out)
     return report
 
 
