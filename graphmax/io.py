@@ -712,19 +712,34 @@ def write_result(path, columns, *, format=None, inputs=()):
         format = _RESULT_EXTENSIONS[ext]
     elif format not in RESULT_FORMATS:
         raise ValueError(f"`format` must be one of {RESULT_FORMATS}, got {format!r}")
-    _refuse_inputs(path, inputs)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"output directory does not exist: {directory!r}")
-    if os.path.isdir(path):
-        raise ValueError(f"output path {path!r} is a directory, expected a file name")
+    check_output_path(path, inputs=inputs)
     names, lists = _result_columns(columns)  # validate before touching the disk
     table = dict(zip(names, lists))
+
+    def write(f):
+        dump_result(table, f, format=format)
+
+    _atomic_write(path, write, text=True)
+
+
+def write_bytes(path, data, *, inputs=()):
+    """Write `data` (bytes) to `path` atomically, never over one of `inputs` (see `write_result`)."""
+    check_output_path(path, inputs=inputs)
+    _atomic_write(path, lambda f: f.write(data), text=False)
+
+
+def _atomic_write(path, write, *, text):
+    """Call ``write(file)`` on a temporary file beside `path`, flush it to disk, rename it over `path`.
+
+    On any failure (Ctrl-C included) the temporary file is removed and an
+    existing `path` is left as it was.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
     mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            dump_result(table, f, format=format)
+        with (os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")) as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
@@ -735,7 +750,16 @@ def write_result(path, columns, *, format=None, inputs=()):
         raise
 
 
-def _refuse_inputs(path, inputs):
+def check_output_path(path, *, inputs=(), option="`path`"):
+    """Refuse an output `path` that would overwrite one of `inputs` or cannot be written as a file.
+
+    An input is recognised however it is named: the same path, one through
+    ``..`` or a symbolic link (compared after resolving), or a hard link to
+    the same file (compared by device and inode). The error names `option`
+    (``-o``, ``--plot``, ...) and the target the user gave, never a temporary
+    file.
+    """
+    path = os.fspath(path)
     target = os.path.realpath(path)
     for src in inputs:
         if src is None:
@@ -745,7 +769,17 @@ def _refuse_inputs(path, inputs):
         if not same and os.path.exists(path) and os.path.exists(src):
             same = os.path.samefile(path, src)  # hard links
         if same:
-            raise ValueError(f"refusing to overwrite the input file {src!r} with the output {path!r}")
+            raise ValueError(
+                f"refusing to overwrite the input file {src!r} with the output {path!r} ({option}); "
+                "write the result to another file"
+            )
+    if os.path.isdir(path):
+        raise ValueError(f"{option} {path!r} is a folder; expected a file name, e.g. {os.path.join(path, 'result.csv')!r}")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"{option} {path!r}: the folder {directory!r} does not exist; create it first or write elsewhere"
+        )
 
 
 def _new_file_mode(path):
