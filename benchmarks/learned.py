@@ -77,6 +77,12 @@ VARIANT_NOTES = {
     "adjcnn": "CNN on each node's ego-window adjacency matrix + values",
     "oracle": "MaxMP with hand-set weights: upper bound, NOT learned",
 }
+#: The asker's CNN as written (10 softmax outputs, labels 0/1), its minimal correction, the per-window rescaled one.
+ASKER_VARIANTS = {
+    "asker-cnn (as written, 10 outputs)": {},
+    "asker-cnn (2 outputs)": {"outputs": 2},
+    "asker-cnn (2 outputs, min-max windows)": {"outputs": 2, "normalize": "minmax"},
+}
 #: The sets every graph model is scored on, in table order, with the size ratio they test.
 GRAPH_SETS = ("test", "size4x", "size10x", "size100x", "unseen", "shifted")
 SIZE_RATIO = {"test": 1, "size4x": 4, "size10x": 10, "size100x": 100}
@@ -281,9 +287,12 @@ def image_models(seed, plan, train, val, maxmp_det, progress):
     vimgs, vmasks, _ = val
     w, lab = cnn.image_window_batch(imgs)
     vw, vlab = cnn.image_window_batch(vimgs)
-    asker = cnn.AskerCNN()
-    asker_info = train_cnn(asker, w, lab, val=(vw, vlab), epochs=plan.asker_epochs, lr=1e-3, batch_size=256,
-                           seed=seed, progress=progress)
+    askers = {}
+    for name, kwargs in ASKER_VARIANTS.items():
+        model = cnn.AskerCNN(**kwargs)
+        info = train_cnn(model, w, lab, val=(vw, vlab), epochs=plan.asker_epochs, lr=1e-3, batch_size=256, seed=seed,
+                         progress=progress)
+        askers[name] = (model, info)
     fcn = cnn.PixelFCN()
     fcn_info = train_cnn(fcn, imgs, masks, val=(vimgs, vmasks), epochs=plan.fcn_epochs, lr=1e-2, batch_size=16,
                          seed=seed, patience=25, progress=progress)
@@ -295,7 +304,8 @@ def image_models(seed, plan, train, val, maxmp_det, progress):
         return {"learned": True, **{k: info[k] for k in ("train_seconds", "epochs", "best_epoch", "val_f1")}, **extra}
 
     return {
-        "asker-cnn": (asker.predict_image, 1, record(asker_info, train_windows=len(w), model=repr(asker))),
+        **{name: (model.predict_image, 1, record(info, train_windows=len(w), model=repr(model)))
+           for name, (model, info) in askers.items()},
         "fcn": (fcn.predict_image, fcn.radius, record(fcn_info, train_images=len(imgs), model=repr(fcn))),
         "maxpool-nms": (cnn.MaxPoolNMS().predict_image, 1, {"learned": False, "model": repr(cnn.MaxPoolNMS())}),
         "maxmp (grid graph)": (gnn, 1, {"learned": True, "model": "the seed's trained maxmp detector on "
@@ -478,9 +488,11 @@ def render_markdown(report, summary):
     for name in report["graphs"]:
         lines.append(f"- `{name}`: {VARIANT_NOTES.get(name, '')}.")
     lines += [
-        "- `asker-cnn`: the asker's Keras model in PyTorch (Conv2d 1->128 k=2 same, ReLU, Conv2d 128->64 k=2 same, "
-        "flatten, linear to 2 classes) on 3x3 windows from `graphmax.windows.image_windows`, raw values; border "
-        "pixels (no window fits) are predicted False.",
+        "- `asker-cnn (as written, 10 outputs)`: the question's Keras model line for line in PyTorch "
+        "(`Conv2D(128, 2, relu, same) -> Conv2D(64, 2, relu, same) -> Flatten -> Dense(10, softmax)`, Keras' "
+        "bottom/right 'same' padding, labels 0/1 of the 10 classes) on 3x3 windows from "
+        "`graphmax.windows.image_windows`, raw values; `(2 outputs)`: the minimal correction; `(2 outputs, min-max "
+        "windows)`: each window rescaled to [0, 1] first. Border pixels (no window fits) are predicted False.",
         "- `fcn`: 3 layers of 3x3 convolutions (32 channels, zero padding) + 1x1 readout, per pixel, raw values.",
         "- `maxpool-nms`: zero parameters, `max_pool2d`-style ring maximum with -inf padding: exact by construction.",
         "- `maxmp (grid graph)`: the seed's trained `maxmp` graph detector applied to each image's 8-connected "

@@ -618,11 +618,14 @@ def _run_image_peaks(args):
 
 _BENCH_EPILOG = """\
 examples:
-  graphmax bench speed --quick            # CI-sized speed suite (~20 s)
+  graphmax bench speed --quick            # CI-sized speed suite (~20 s); prints, writes no file
+  graphmax bench speed --quick --out DIR  # the same, saving its files in DIR
   graphmax bench speed                    # full sizes, writes benchmarks/results/speed.*
   graphmax bench learned --quick          # exact vs GNN vs CNN, small (< 5 min)
   graphmax bench speed --help             # the suite's own options
 
+A quick or partial run (--quick, a subset of cases, capped sizes) never
+writes the committed benchmarks/results unless --out names a folder.
 The suites live in the repository's benchmarks/ folder (not in the installed
 package): run them from a source checkout (pip install -e ".[all]").
 """

@@ -51,7 +51,7 @@ def test_report_content(smoke_run):
     assert report["graphs"]["oracle"]["0"]["learned"] is False
     # the hand-set oracle is exact everywhere: a check of the whole evaluation path
     assert all(s["accuracy"] == 1.0 and s["exact_match"] == 1.0 for s in report["graphs"]["oracle"]["0"]["sets"].values())
-    assert set(report["images"]) == {"asker-cnn", "fcn", "maxpool-nms", "maxmp (grid graph)", "exact"}
+    assert set(report["images"]) == {*learned.ASKER_VARIANTS, "fcn", "maxpool-nms", "maxmp (grid graph)", "exact"}
     nms = report["images"]["maxpool-nms"]["0"]
     assert all(s["accuracy"] == 1.0 and s["image_exact_match"] == 1.0 for s in nms["sets"].values())
     assert nms["shift"]["interior_changed"] == 0.0
