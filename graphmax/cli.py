@@ -231,6 +231,11 @@ def _read_graph_and_values(args):
 
     graph = read_graph(args.graph, format=args.graph_format, directed=True if args.directed else None,
                        weight_column=args.weight_column)
+    if graph.num_edges == 0:
+        raise ValueError(
+            f"graph file {args.graph!r} has no edges (an empty file, only a header row, or only self-loops); "
+            "expected one 'source,target' row per edge"
+        )
     graph, labels, values = values_for_graph(graph, args.values, column=args.column)
     if values.ndim != 1:
         raise ValueError(
@@ -491,6 +496,18 @@ def _run_peaks(args):
     return _run_graph_peaks(args)
 
 
+def _computed(values):
+    """A computed float column (a difference of two values read) to 15 significant digits,
+    the precision float64 keeps for decimal input: 0.515152 - 0.030303 is written 0.484849,
+    not 0.48484900000000003. Integer columns pass as they are."""
+    import numpy as np
+
+    values = np.asarray(values)
+    if values.dtype.kind != "f":
+        return values
+    return [float(f"{v:.15g}") for v in values.tolist()]
+
+
 def _check_plot_dependency(args):
     if args.plot is None:
         return
@@ -538,7 +555,7 @@ def _run_graph_peaks(args):
         "node": node_names(peaks.nodes),
         "value": peaks.values,
         "plateau_size": peaks.plateau_size,
-        "prominence": peaks.prominence,
+        "prominence": _computed(peaks.prominence),
         "saddle": node_names(peaks.saddle),
         "parent": node_names(peaks.parent),
     }
@@ -563,10 +580,9 @@ def _read_image(path):
         raise FileNotFoundError(f"image file not found: {path!r}")
     suffix = os.path.splitext(path.lower())[1]
     if suffix == ".npy":
-        try:
-            return np.load(path, allow_pickle=False)
-        except Exception as exc:  # noqa: BLE001 -- np.load raises several types on bad files
-            raise ValueError(f"image file {path!r} is not a readable .npy array: {exc}") from None
+        from .io import load_npy
+
+        return load_npy(path, f"image file {path!r}")
     if suffix not in _IMAGE_SUFFIXES:
         raise ValueError(f"cannot read image {path!r}: expected .npy or one of {', '.join(_IMAGE_SUFFIXES)}")
     try:
@@ -619,7 +635,7 @@ def _run_image_peaks(args):
     columns = {name: coords[:, j] for j, name in enumerate(axes)}
     columns["value"] = image[tuple(coords.T)]
     if args.min_prominence is not None:
-        columns["prominence"] = grid.prominence(image, labels=labels)[tuple(coords.T)]
+        columns["prominence"] = _computed(grid.prominence(image, labels=labels)[tuple(coords.T)])
     picture = None
     if args.plot is not None:
         from .plot import plot_image_peaks

@@ -286,6 +286,8 @@ def _read_edge_list(path, delimiter, directed, weight_column, header):
                 ncols = len(sniffed[first_data][1])
             else:  # no data rows
                 ncols = len(header_names) if header_names else 2
+            if ncols < 2:
+                _explain_one_column(sniffed[first_data:] or sniffed, delimiter, where)
             cols = _edge_columns(header_names, ncols, weight_column, where)
             skip = sniffed[0][0] if has_header else 0
             columns = None
@@ -321,6 +323,22 @@ def _edge_header(sniffed, header):
         if below and all(len(r) > j and _ints(np.array([r[j]])) is not None for r in below):
             return True
     return all(s.lower() in _EDGE_HEADER_WORDS for s in first)
+
+
+def _explain_one_column(rows, delimiter, where):
+    """Raise for an edge list whose rows have one field: name the separator that would split them."""
+    text = "".join(fields[0] for _, fields in rows[:20])
+    others = {"\t": ("tab", ".tsv", "tsv"), ",": ("comma", ".csv", "csv"), " ": ("space", ".txt", "edgelist"),
+              ";": ("semicolon", None, None)}
+    for sep, (name, ext, fmt) in others.items():
+        if sep != delimiter and sep in text.strip():
+            fix = f"rename it to {ext} or pass --graph-format {fmt} (format={fmt!r})" if ext else \
+                f"pass delimiter={sep!r}"
+            raise ValueError(
+                f"{where}: its rows have one field when split at {delimiter or 'whitespace'!r}, "
+                f"but they contain {name}s: is it {name}-separated? {fix}"
+            )
+    raise ValueError(f"{where}: expected at least 2 columns (source, target), got 1")
 
 
 def _edge_columns(header, ncols, weight_column, where):
@@ -662,10 +680,7 @@ def _with_isolated_nodes(graph, k, names):
 
 def _read_npy(path, column):
     where = f"values file {path!r}"
-    try:
-        a = np.load(path, allow_pickle=False)
-    except Exception as exc:  # noqa: BLE001 -- np.load raises several types on bad files
-        raise ValueError(f"{where} is not a readable .npy array: {exc}") from None
+    a = load_npy(path, where)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{where} must hold bool, integer or float values, got dtype {a.dtype}")
     if a.ndim not in (1, 2):
@@ -677,6 +692,25 @@ def _read_npy(path, column):
             raise ValueError(f"`column`={column} is out of range for {where} of shape {a.shape}")
         a = a[:, column]
     return a
+
+
+def load_npy(path, where):
+    """``numpy.load`` of a ``.npy`` array file, with an error that says what is wrong with it."""
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic != b"\x93NUMPY":
+        raise ValueError(
+            f"{where} is not a .npy file (it does not start with numpy's .npy signature; "
+            "save arrays with numpy.save, or give a .csv/.txt table)"
+        )
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise ValueError(f"{where} holds Python objects, not numbers; save a numeric array") from None
+        raise ValueError(f"{where} is a damaged .npy file: {exc}") from None
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"{where} is a damaged .npy file: {exc}") from None
 
 
 def _read_value_table(path, delimiter, column):
@@ -766,7 +800,13 @@ def dump_result(columns, file, *, format="csv"):
     ``"csv"``/``"tsv"``: a header row, then one row per entry (bools as
     ``True``/``False``, floats in shortest round-trip form, ``nan``/``inf``).
     ``"json"``: a list of records ``[{"node": ..., "value": ..., ...}, ...]``
-    (the ``orient="records"`` of pandas); NaN and ±inf become ``null``.
+    (the ``orient="records"`` of pandas); JSON has no NaN or infinity, so
+    they are written as the strings ``"nan"``, ``"inf"`` and ``"-inf"``
+    (distinguishable, and ``float()`` reads them back).
+
+    Floats are written in the shortest form that reads back to the same
+    value of their own precision: a float32 column keeps float32's digits
+    (``0.1``, not ``0.10000000149011612``).
     """
     if format not in RESULT_FORMATS:
         raise ValueError(f"`format` must be one of {RESULT_FORMATS}, got {format!r}")
@@ -784,6 +824,8 @@ def _result_columns(columns):
     lists = []
     for name in names:
         col = columns[name]
+        if isinstance(col, np.ndarray) and col.dtype.kind == "f" and col.dtype.itemsize < 8:
+            col = [float(str(v)) for v in col]  # float32's shortest digits, not float64's of the same value
         col = col.tolist() if isinstance(col, np.ndarray) else list(col)
         lists.append([c.item() if isinstance(c, np.generic) else c for c in col])
     lengths = {name: len(col) for name, col in zip(names, lists)}
@@ -805,7 +847,7 @@ def _write_csv(file, names, lists, delimiter):
 
 
 def _json_safe(v):
-    return None if isinstance(v, float) and not math.isfinite(v) else v
+    return str(v) if isinstance(v, float) and not math.isfinite(v) else v  # "nan", "inf", "-inf"
 
 
 def _write_json(file, names, lists):
