@@ -9,6 +9,7 @@ core dependencies are imported (no pandas, torch or matplotlib).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -209,7 +210,8 @@ def _add_maxima(subparsers):
         default=None,
         help="output format (default: from the extension of OUT, else csv)",
     )
-    p.set_defaults(run=_run_maxima, input_files=("graph", "values"), output_files=("output",))
+    p.set_defaults(run=_run_maxima, input_files=("graph", "values"), output_files=("output",),
+                   watch_interrupts=True)
 
 
 def _graph_formats():
@@ -454,7 +456,7 @@ def _add_peaks(subparsers):
     output.add_argument("--plot", metavar="PNG", default=None,
                         help="also draw the peaks into this picture (needs matplotlib)")
     p.set_defaults(run=_run_peaks, input_files=("graph", "values", "labels", "image"),
-                   output_files=("output", "plot"))
+                   output_files=("output", "plot"), watch_interrupts=True)
 
 
 def _run_peaks(args):
@@ -720,18 +722,49 @@ def _message(exc):
     return str(exc) or type(exc).__name__
 
 
-def main(argv=None):
+_interrupted = None  # the watcher's event, once `_exit_130_on_interrupt` set it up
+
+
+def console_main():
+    """The ``graphmax`` command (and ``python -m graphmax``): `main` with Ctrl-C made safe."""
+    code = main(exit_on_interrupt=True)
+    if _interrupted is None:
+        sys.exit(code)
+    # The watcher is set up: leave without the interpreter's shutdown, during
+    # which a late Ctrl-C would kill the process by the signal (status -2).
+    # Every output file is closed by now; only the standard streams need a flush.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    if _interrupted.is_set():
+        import threading
+
+        threading.Event().wait()  # the watcher is ending the process with status 130
+    os._exit(code)
+
+
+def main(argv=None, *, exit_on_interrupt=False):
     """Run the ``graphmax`` command with `argv` (default ``sys.argv[1:]``); return the exit status.
 
     User errors (bad options, unreadable or malformed files, invalid values)
     print ``graphmax: error: <message>`` to stderr and return 2, without a
-    traceback.
+    traceback. Ctrl-C returns 130.
+
+    With `exit_on_interrupt` (the console command), the ``maxima`` and
+    ``peaks`` subcommands take Ctrl-C in a watcher thread instead of as a
+    KeyboardInterrupt in the main thread, which may be inside a compiled
+    kernel (where numba turns it into a SystemError, and the process was seen
+    to crash): the watcher stops the writes in progress (each target is left
+    old or complete, no temporary file remains) and ends the process with
+    status 130.
     """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if exit_on_interrupt and getattr(args, "watch_interrupts", False):
+        _exit_130_on_interrupt()
     try:
         _check_targets(args)
         return args.run(args)
@@ -743,6 +776,38 @@ def main(argv=None):
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _exit_130_on_interrupt():
+    """Take Ctrl-C (SIGINT) in a watcher thread that ends the process with status 130.
+
+    The signal handler only wakes the watcher: it never raises, so no
+    KeyboardInterrupt can surface inside a compiled kernel (numba turns one
+    into a SystemError, and in a parallel region it could crash the process).
+    The watcher stops the writes in progress (`graphmax.io.stop_writes`), then
+    exits. Python runs signal handlers in the main thread only, so this is set
+    up there or not at all.
+    """
+    import signal
+    import threading
+
+    global _interrupted
+    if threading.current_thread() is not threading.main_thread():
+        return
+    _interrupted = interrupted = threading.Event()
+    threading.Thread(target=_exit_when, args=(interrupted,), name="graphmax-interrupt", daemon=True).start()
+    signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+
+
+def _exit_when(interrupted):
+    from .io import stop_writes
+
+    interrupted.wait()
+    stop_writes()  # returns once no write is in progress: targets old or complete, no temporary file
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        sys.stderr.flush()
+    os._exit(130)
 
 
 def _silence_stdout():
