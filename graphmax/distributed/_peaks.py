@@ -1,0 +1,3 @@
+"""placeholder"""
+class PeaksResult: pass
+def find_peaks(*a, **k): raise NotImplementedError
