@@ -248,3 +248,10 @@ def test_local_cluster_and_workqueue_layer():
         pytest.xfail(f"aborted under workqueue (signal {-done.returncode}): concurrent kernel calls")
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().endswith("workqueue")
+
+
+def test_import_graphmax_stays_free_of_dask():
+    code = "import sys, graphmax; print(sorted(m for m in ('dask', 'distributed', 'pandas') if m in sys.modules))"
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr

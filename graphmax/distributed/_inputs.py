@@ -151,7 +151,7 @@ def node_table(parts, node, value, nan_policy, identity, extra_checks):
     n_nan = int(nan.sum())
     if n_nan and nan_policy == "raise":
         raise ValueError(f"`values` contains {n_nan} NaN value(s); pass nan_policy='omit' to drop NaN nodes")
-    columns = {name: check(frame[name].to_numpy(), n) for name, check in extra_checks.items()}
+    columns = {key: check(frame, n) for key, check in extra_checks.items()}
     group = np.zeros(0, dtype=np.int64)
     alive = None
     if n_nan:

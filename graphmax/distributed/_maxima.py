@@ -193,11 +193,16 @@ def local_maxima(
     Examples
     --------
     >>> import pandas as pd
+    >>> from distributed import Client
     >>> from graphmax import distributed
+    >>> client = Client(processes=False, n_workers=1, dashboard_address=None)
     >>> edges = pd.DataFrame({"src": [10, 20, 30], "dst": [20, 30, 40]})
     >>> values = pd.DataFrame({"node": [10, 20, 30, 40], "value": [1, 3, 3, 2]})
     >>> distributed.local_maxima(edges, values, client=client).compute()
     array([20, 30])
+    >>> distributed.local_maxima(edges, values, mode="strict", client=client).compute()
+    array([], dtype=int64)
+    >>> client.close()
     """
     spec = Spec(
         _check_mode(mode),
