@@ -24,7 +24,7 @@ DIRECTIONS = ("both", "out", "in")
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None)
+    cluster = distributed.LocalCluster(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0")
     with cluster, distributed.Client(cluster) as c:
         yield c
 
@@ -231,7 +231,7 @@ def test_local_cluster_and_workqueue_layer():
             pass
         import dask.dataframe as dd
         frame = dd.from_pandas(edges, npartitions=8)
-        cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=4, dashboard_address=None)
+        cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=4, dashboard_address=":0")
         with cluster, distributed.Client(cluster) as client:
             for mode in ("strict", "plateau"):
                 for hops in (1, 2):

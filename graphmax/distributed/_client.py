@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 
 
 @contextlib.contextmanager
@@ -25,10 +26,26 @@ def computing(client, cluster_options):
     except ValueError:  # no client is running
         pass
     workers, memory = cluster_options
-    options = {"threads_per_worker": 1, "dashboard_address": None}
+    options = {"threads_per_worker": 1}
     if workers is not None:
         options["n_workers"] = workers
     if memory is not None:
         options["memory_limit"] = memory
     with LocalCluster(**options) as cluster, Client(cluster) as local:
         yield local
+
+
+def result(client, collection, progress):
+    """Compute `collection` on `client`, with Dask's text progress bar on stderr when `progress`."""
+    future = client.compute(collection)
+    if progress:
+        show_progress(future)
+    return client.gather(future)
+
+
+def show_progress(futures):
+    """Dask's text progress bar of `futures`, on stderr; returns when they are done."""
+    from distributed import progress as bar
+
+    with contextlib.redirect_stdout(sys.stderr):
+        bar(futures)

@@ -14,7 +14,7 @@ from .._maxima import _check_int, _check_mode
 from .._values import check_nan_policy
 from . import _engine as engine
 from . import _kernels as k
-from ._client import computing
+from ._client import computing, result
 from ._inputs import edge_parts, node_table, value_parts
 
 __all__ = ["local_maxima", "MaximaResult"]
@@ -85,20 +85,22 @@ class MaximaResult:
         self._node_meta = node_meta
         self.delayed = dask.delayed(_maxima_ids, pure=True)(outcome, table)
 
-    def compute(self):
-        """The maxima's node ids, in values-table order (a numpy array)."""
+    def compute(self, progress=False):
+        """The maxima's node ids, in values-table order (a numpy array); `progress`
+        shows Dask's progress bar on stderr."""
         with computing(self._client, self._cluster) as client:
-            return client.compute(self.delayed, sync=True)
+            return result(client, self.delayed, progress)
 
-    def _frame_delayed(self):
+    def _frame_delayed(self, values=False):
         import dask
 
-        return dask.delayed(_mask_frame, pure=True)(self._outcome, self._table)
+        return dask.delayed(_mask_frame, pure=True)(self._outcome, self._table, values)
 
-    def compute_frame(self):
-        """Every node with its verdict: a pandas DataFrame ``node, is_max`` in values-table order."""
+    def compute_frame(self, progress=False, values=False):
+        """Every node with its verdict: a pandas DataFrame ``node, is_max`` in values-table
+        order (``node, value, is_max`` with `values`)."""
         with computing(self._client, self._cluster) as client:
-            return client.compute(self._frame_delayed(), sync=True)
+            return result(client, self._frame_delayed(values), progress)
 
     def frame(self):
         """`compute_frame` as a lazy one-partition Dask DataFrame (computed by the scheduler in use)."""
@@ -115,9 +117,13 @@ def _maxima_ids(outcome, table):
     return table.names(np.flatnonzero(outcome.mask))
 
 
-def _mask_frame(outcome, table):
+def _mask_frame(outcome, table, values=False):
     nodes = table.names(np.arange(table.n)) if table.ids is None else table.ids
-    return pd.DataFrame({"node": np.asarray(nodes), "is_max": outcome.mask})
+    columns = {"node": np.asarray(nodes)}
+    if values:
+        columns["value"] = table.raw
+    columns["is_max"] = outcome.mask
+    return pd.DataFrame(columns)
 
 
 def local_maxima(
@@ -195,7 +201,7 @@ def local_maxima(
     >>> import pandas as pd
     >>> from distributed import Client
     >>> from graphmax import distributed
-    >>> client = Client(processes=False, n_workers=1, dashboard_address=None)
+    >>> client = Client(processes=False, n_workers=1, dashboard_address=":0")
     >>> edges = pd.DataFrame({"src": [10, 20, 30], "dst": [20, 30, 40]})
     >>> values = pd.DataFrame({"node": [10, 20, 30, 40], "value": [1, 3, 3, 2]})
     >>> distributed.local_maxima(edges, values, client=client).compute()

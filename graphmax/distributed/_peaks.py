@@ -20,7 +20,7 @@ from .._peaks import (
 )
 from .._values import kernel_values
 from . import _engine as engine
-from ._client import computing
+from ._client import computing, result, show_progress
 from ._inputs import edge_parts, node_table
 from ._maxima import Spec, _values, build, route
 
@@ -37,9 +37,10 @@ class PeaksResult:
         self._client = client
         self._cluster = cluster
 
-    def compute(self):
+    def compute(self, progress=False):
+        """The peaks (a `graphmax.Peaks`); `progress` shows Dask's progress bars on stderr."""
         with computing(self._client, self._cluster) as client:
-            return self._run(client)
+            return self._run(client, progress)
 
     def __repr__(self):
         return "PeaksResult(lazy; .compute() for a graphmax.Peaks)"
@@ -125,10 +126,13 @@ def find_peaks(
     table = dask.delayed(node_table, pure=True)(vparts, node, value, "raise", identity, checks)
     outcome = build(name, parts, table, spec)
 
-    def run(client):
-        table_future, outcome_future = client.compute([table, outcome])
-        local, found = client.gather([table_future, outcome_future])
-        return _peaks(client, parts, table_future, local, found, spec, thresholds, spacing, counts)
+    def run(client, progress):
+        futures = client.compute([table, outcome])  # the table stays on the cluster for the suppression passes
+        if progress:
+            show_progress(futures)
+        local, found = client.gather(futures)
+        table_future = futures[0]
+        return _peaks(client, parts, table_future, local, found, spec, thresholds, spacing, counts, progress)
 
     return PeaksResult(run, client, (workers, memory_per_worker))
 
@@ -161,7 +165,7 @@ class _Column:
         return self.check(data, n)
 
 
-def _peaks(client, parts, table_future, table, outcome, spec, thresholds, spacing, counts):
+def _peaks(client, parts, table_future, table, outcome, spec, thresholds, spacing, counts, progress):
     a = table.raw
     lab = table.columns.get("labels")
     excluded = table.columns.get("exclude")
@@ -186,7 +190,7 @@ def _peaks(client, parts, table_future, table, outcome, spec, thresholds, spacin
     order = np.lexsort((nodes, kernel_values(a[nodes], reverse=True)))
     # 5.-6. spacing and counts
     if spacing:
-        order = order[_spaced(client, parts, table_future, table.n, nodes[order], spacing, spec)]
+        order = order[_spaced(client, parts, table_future, table.n, nodes[order], spacing, spec, progress)]
     num_peaks, num_peaks_per_label = counts
     if num_peaks_per_label is not None:
         group = np.zeros(order.shape[0], dtype=np.int64) if lab is None else lab[nodes[order]]
@@ -206,7 +210,7 @@ def _peaks(client, parts, table_future, table, outcome, spec, thresholds, spacin
     )
 
 
-def _spaced(client, parts, table_future, n, candidates, hops, spec):
+def _spaced(client, parts, table_future, n, candidates, hops, spec, progress):
     """Mask of the sorted `candidates` the greedy suppression keeps, in rounds."""
     count = candidates.shape[0]
     priority = np.arange(count, 0, -1, dtype=np.int64)  # the first in output order is the highest
@@ -218,7 +222,7 @@ def _spaced(client, parts, table_future, n, candidates, hops, spec):
         cur = np.full((n, 2), -1, dtype=np.int64)
         cur[candidates[undecided], 0] = priority[undecided]
         cur[candidates[newly_kept], 1] = 1
-        reach = _ball_max(client, parts, table_future, spec, cur, hops)
+        reach = _ball_max(client, parts, table_future, spec, cur, hops, progress)
         suppressed |= reach[candidates, 1] > 0
         decided = undecided & (reach[candidates, 0] == priority)
         newly_kept = decided & ~suppressed
@@ -227,7 +231,7 @@ def _spaced(client, parts, table_future, n, candidates, hops, spec):
     return kept
 
 
-def _ball_max(client, parts, table_future, spec, cur, hops):
+def _ball_max(client, parts, table_future, spec, cur, hops, progress):
     """Per node, the column maxima of `cur` over the node and its `hops`-ball: `hops` passes."""
     import dask
 
@@ -235,7 +239,7 @@ def _ball_max(client, parts, table_future, spec, cur, hops):
     for _ in range(hops):
         partial = engine.run_pass(parts, engine.propagate_step, table_future, spec, state)
         state = dask.delayed(_widen, pure=True)(state, partial)
-    return client.compute(state, sync=True)
+    return result(client, state, progress)
 
 
 def _widen(cur, partial):
