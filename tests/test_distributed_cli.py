@@ -91,5 +91,10 @@ def test_errors_write_nothing(files, scheduler, tmp_path):
         run(["maxima", "e", "v", "--dask"])
     with pytest.raises(ValueError, match="exists and is not a folder of Parquet parts"):
         run(["maxima", "e", "v", "--dask", "-o", str(tmp_path / "short.parquet")])
+    with pytest.raises(ValueError, match="overlaps the input"):
+        run(["maxima", str(folder / "edges" / "*.parquet"), str(folder / "values.parquet"), "--dask",
+             "-o", str(folder / "edges")])
+    assert parse(["maxima", "e", "v", "--dask", "-o", "x"]).output_files == ()
+    assert parse(["maxima", "e", "v", "-o", "x"]).output_files == ("output",)
     with pytest.raises(ValueError, match="--edge-columns must be two column names"):
         run(["maxima", "e", "v", "--dask", "--edge-columns", "a", "-o", str(out)])

@@ -39,7 +39,7 @@ def add_dask_options(parser, command):
         + ("--labels names a column of VALUES; " if command == "peaks" else "")
         + "-o names the output folder of Parquet parts (required).",
     )
-    group.add_argument("--dask", action="store_true", help="run on Dask (graphmax.distributed)")
+    group.add_argument("--dask", action=_DaskFlag, help="run on Dask (graphmax.distributed)")
     group.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                        help="worker processes of the LocalCluster started for the run (default: Dask's choice)")
     group.add_argument("--memory-per-worker", default=None, metavar="SIZE",
@@ -50,6 +50,18 @@ def add_dask_options(parser, command):
                        help="source and target columns of GRAPH (default: %(default)s)")
     group.add_argument("--node-column", default="node", metavar="C",
                        help="node id column of VALUES (default: %(default)s)")
+
+
+class _DaskFlag(argparse.Action):
+    """``--dask``: sets ``dask=True`` and takes the output checks over (-o is a folder of
+    Parquet parts that a rerun replaces, which the file checks of the in-memory form refuse)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=False, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        namespace.dask = True
+        namespace.output_files = ()
 
 
 def _positive_int(text):
@@ -96,7 +108,11 @@ def _check_args(args, command):
         raise ValueError("--dask writes a folder of Parquet parts: name it with -o OUT")
     if args.graph is None or args.values is None:
         raise ValueError("--dask needs GRAPH (Parquet edges) and VALUES (Parquet node table)")
-    out = Path(args.output)
+    out = Path(args.output).resolve()
+    for given in (args.graph, args.values):
+        base = Path(given.split("*")[0]).resolve()  # a glob: its fixed leading part
+        if out == base or out in base.parents or base in out.parents:
+            raise ValueError(f"-o {args.output!r} overlaps the input {given!r}; write the result elsewhere")
     if out.exists() and not _is_result_folder(out):
         raise ValueError(f"-o {args.output!r} exists and is not a folder of Parquet parts; pick another name")
 
