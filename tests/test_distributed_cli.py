@@ -98,3 +98,11 @@ def test_errors_write_nothing(files, scheduler, tmp_path):
     assert parse(["maxima", "e", "v", "-o", "x"]).output_files == ("output",)
     with pytest.raises(ValueError, match="--edge-columns must be two column names"):
         run(["maxima", "e", "v", "--dask", "--edge-columns", "a", "-o", str(out)])
+
+
+def test_refused_options_are_real_options():
+    # the refusals read attributes of graphmax's own parsers: a renamed option must not slip through
+    for command in ("maxima", "peaks"):
+        args = parse([command, "e", "v", "--dask", "-o", "x"])
+        for attribute, default, option in dcli._REFUSED[command]:
+            assert getattr(args, attribute) == default, (command, option)
