@@ -60,11 +60,19 @@ def geometric_graph(n: int, degree: int, rng: np.random.Generator) -> gm.Graph:
     return undirected(pairs[:, 0], pairs[:, 1], n)
 
 
+def karate_graph(n: int, degree: int, rng: np.random.Generator) -> gm.Graph:
+    """Zachary's karate club (34 nodes, 78 edges, networkx's copy): the small graph a user starts with."""
+    import networkx as nx
+
+    return gm.as_graph(nx.karate_club_graph(), weight=None).to_undirected()
+
+
 GRAPH_FAMILIES: dict[str, Callable[[int, int, np.random.Generator], gm.Graph]] = {
     "random": random_graph,
     "power-law": powerlaw_graph,
     "grid": grid_graph,
     "geometric": geometric_graph,
+    "karate": karate_graph,
 }
 
 

@@ -88,7 +88,7 @@ class GraphCase:
 
     Attributes
     ----------
-    family : {"random", "power-law", "grid", "geometric"}
+    family : {"random", "power-law", "grid", "geometric", "karate"}
     n : int
         Requested number of nodes (a grid is ``sqrt(n) x sqrt(n)``).
     degree : int
@@ -188,6 +188,7 @@ def graph_plan(quick: bool) -> list[GraphCase]:
             GraphCase("power-law", 10_000, 16),
             GraphCase("grid", 10_000, 4),
             GraphCase("geometric", 10_000, 16),
+            GraphCase("karate", 34, 4),
         ]
     cases = [GraphCase("random", 1_000, 16), GraphCase("random", 10_000, 16), GraphCase("random", 100_000, 4)]
     for n, is_headline in ((100_000, False), (1_000_000, True)):
@@ -206,6 +207,7 @@ def graph_plan(quick: bool) -> list[GraphCase]:
     cases += [GraphCase("grid", side * side, 4) for side in (32, 100, 316, 1000)]
     cases += [GraphCase("grid", 1000 * 1000, 8)]
     cases += [GraphCase("geometric", n, 16) for n in (10_000, 100_000, 1_000_000)]
+    cases += [GraphCase("karate", 34, 4)]  # one call on a small prepared graph (issue 17)
     return cases
 
 
