@@ -113,6 +113,8 @@ class Plan:
     batch_size: int = 32
     max_time: float = 120.0  #: seconds per training, the same for every model
     probe_graphs: int = 20  #: graphs for permutation / invariance probes
+    train_sizes: tuple = (60, 200)  #: smaller training sets for the curves (strict target), besides num_train
+    curve_seeds: int = 3  #: seeds of the training-set-size curves
     speed_nodes: int = 1_000_000
     speed_repeats: int = 3
     size: tuple = (20, 60)  #: node counts of the training graphs
@@ -140,6 +142,7 @@ PLANS = {
         seeds=1, num_train=60, num_val=20, num_test=20,
         ood={"size10x": 4, "n=20000": 1, "unseen": 12, "noise": 10, "heavy": 10, "orders": 10, "adversarial": 5},
         encodings=("none", "rank"), depths=(1,), width=16, epochs=4, patience=4, max_time=10.0, probe_graphs=4,
+        train_sizes=(20,), curve_seeds=1,
         speed_nodes=20_000, speed_repeats=1, image_seeds=1, image_train=8, image_val=4, asker_epochs=1,
         fcn_epochs=2, shift_images=2, photos=("camera",),
         image_sets={"1x": (4, (32, 32), None), "4x": (2, (64, 64), None), "shifted": (4, (32, 32), "shift")},
@@ -149,6 +152,7 @@ PLANS = {
         seeds=1, num_train=16, num_val=8, num_test=8,
         ood={"size4x": 2, "n=2000": 1, "unseen": 6, "heavy": 4, "adversarial": 2},
         encodings=("rank",), depths=(1,), width=8, epochs=2, patience=2, max_time=5.0, probe_graphs=2,
+        train_sizes=(8,), curve_seeds=1,
         speed_nodes=2000, speed_repeats=1, size=(8, 16), targets=("strict", "nonstrict"), image_seeds=1,
         image_train=4, image_val=2, asker_epochs=1, fcn_epochs=1, shift_images=1, image_shape=(16, 16),
         photos=("camera",), image_sets={"1x": (2, (16, 16), None), "4x": (1, (32, 32), None),
@@ -294,6 +298,12 @@ def speed(dets, plan):
     return {"nodes": int(g.n), "edges": int(ei.shape[1]), "repeats": plan.speed_repeats, "rows": rows}
 
 
+def _curve_sets(sets):
+    """The sets of the training-set-size curves: the test set and the largest `sizeKx` set."""
+    sizes = [s for s in sets if s.startswith("size")]
+    return ["test", *sorted(sizes, key=lambda s: int(s[4:-1]))[-1:]]
+
+
 def run_target(tname, plan, models, report, per_graph, progress, bar):
     """Selection on seed 0, then every seed, for one target; fills `report` and `per_graph`."""
     from graphmax.learn.targets import TARGETS
@@ -339,6 +349,16 @@ def run_target(tname, plan, models, report, per_graph, progress, bar):
                 result["certificate"] = det.model.certify(target.mode)
             if tname == "strict":
                 result.update(probes(det, sets["test"], plan))
+                if seed < plan.curve_seeds and det.learned:
+                    curve = report["curves"].setdefault(model, {})
+                    curve.setdefault(str(len(train)), {})[str(seed)] = {s: {k: scores[s][k] for k in
+                                                                            ("accuracy", "exact_match")}
+                                                                        for s in _curve_sets(sets)}
+                    for size in (n for n in plan.train_sizes if n < len(train)):
+                        small = train_one(model, chosen[model][1], target, seed, train[:size], val, plan, progress)
+                        small_scores, _ = score_sets(small, {s: sets[s] for s in _curve_sets(sets)})
+                        curve.setdefault(str(size), {})[str(seed)] = {
+                            s: {k: v[k] for k in ("accuracy", "exact_match")} for s, v in small_scores.items()}
                 if seed == 0:
                     report["_dets"][model] = det
                 if model == "maxmp":
@@ -407,9 +427,12 @@ def image_models(seed, plan, train, val, maxmp_det, progress):
         info = train_cnn(model, w, lab, val=(vw, vlab), epochs=plan.asker_epochs, lr=1e-3, batch_size=256, seed=seed,
                          progress=progress)
         askers[name] = (model, info)
-    fcn = cnn.PixelFCN()
-    fcn_info = train_cnn(fcn, imgs, masks, val=(vimgs, vmasks), epochs=plan.fcn_epochs, lr=1e-2, batch_size=16,
+    fcns = {}
+    for name, pool in (("fcn", 1), ("fcn (max-pool 2)", 2)):
+        fcn = cnn.PixelFCN(pool=pool)
+        info = train_cnn(fcn, imgs, masks, val=(vimgs, vmasks), epochs=plan.fcn_epochs, lr=1e-2, batch_size=16,
                          seed=seed, patience=25, progress=progress)
+        fcns[name] = (fcn, info)
 
     def gnn(img):
         return maxmp_det.predict(grid_adjacency(img.shape), img.ravel()).reshape(img.shape)
@@ -420,7 +443,8 @@ def image_models(seed, plan, train, val, maxmp_det, progress):
     return {
         **{name: (model.predict_image, 1, record(info, train_windows=len(w), model=repr(model)))
            for name, (model, info) in askers.items()},
-        "fcn": (fcn.predict_image, fcn.radius, record(fcn_info, train_images=len(imgs), model=repr(fcn))),
+        **{name: (fcn.predict_image, fcn.radius, record(info, train_images=len(imgs), model=repr(fcn)))
+           for name, (fcn, info) in fcns.items()},
         "maxpool-nms": (cnn.MaxPoolNMS().predict_image, 1, {"learned": False, "model": repr(cnn.MaxPoolNMS())}),
         "maxmp (grid graph)": (gnn, 1, {"learned": True, "model": "the seed's trained maxmp detector on "
                                         "grid_adjacency(image.shape) (8-connected: an unseen family)"}),
@@ -673,6 +697,22 @@ def render_markdown(report):
                          f"{_cell(_stat([x['permutation_error'] for x in r], True), lambda v: f'{v:.2g}', seeds)} | "
                          f"{_cell(_stat([x['invariance_min_agreement'] for x in r]), seeds=seeds)} | "
                          f"{_seconds(np.mean([x['train']['train_seconds'] or 0 for x in r]))} |")
+    curves = report.get("curves")
+    if curves:
+        sizes = sorted({int(n) for c in curves.values() for n in c})
+        sets = list(next(iter(next(iter(next(iter(curves.values())).values())).values())))
+        lines += ["", "## Strict target: training-set size", "",
+                  f"The chosen configuration trained on the first N training graphs (seeds 0-{plan['curve_seeds'] - 1}); "
+                  f"cells: node accuracy on `{sets[0]}` / graphs entirely right on `{sets[-1]}` (mean over seeds).",
+                  "", "| model | " + " | ".join(f"N = {n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
+        for model, c in curves.items():
+            cells = []
+            for n in sizes:
+                runs = list(c.get(str(n), {}).values())
+                cells.append("--" if not runs else
+                             f"{_pct(np.mean([r[sets[0]]['accuracy'] for r in runs]))} / "
+                             f"{_pct(np.mean([r[sets[-1]]['exact_match'] for r in runs]), 1)}")
+            lines.append(f"| {_label(model)} | " + " | ".join(cells) + " |")
     sp = report.get("speed")
     if sp:
         lines += ["", f"## Speed: strict target, one kNN graph of {sp['nodes']:,} nodes ({sp['edges']:,} directed "
@@ -704,7 +744,10 @@ def render_markdown(report):
         "bottom/right 'same' padding, labels 0/1 of the 10 classes) on 3x3 windows, raw values; `(2 outputs)`: the "
         "minimal correction; `(2 outputs, min-max windows)`: each window rescaled to [0, 1] first. Border pixels "
         "(no window fits) are predicted False.",
-        "- `fcn`: 3 layers of 3x3 convolutions (32 channels, zero padding) + 1x1 readout, per pixel, raw values.",
+        "- `fcn`: 3 layers of 3x3 convolutions (32 channels, zero padding) + 1x1 readout, per pixel, raw values; "
+        "`fcn (max-pool 2)`: the same with a 2x2 max-pool after the first convolution and nearest upsampling "
+        "before the readout -- a strided CNN, whose interior outputs can change under a one-pixel shift (the "
+        "shift table measures how often, Zhang 2019's protocol).",
         "- `maxpool-nms`: zero parameters, ring maximum with lowest-value padding: exact by construction "
         "(CenterNet's max-pool NMS).",
         "- `maxmp (grid graph)`: the seed's strict `maxmp` applied to each image's 8-connected grid graph.",
@@ -1030,6 +1073,7 @@ def run(plan, plan_name, models, targets, out, *, images=True, progress=True, th
         "data": {},
         "selection": {},
         "graphs": {t: {} for t in targets},
+        "curves": {},
         "images": {},
         "image_models": {},
         "data_seconds": {},

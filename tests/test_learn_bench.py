@@ -72,15 +72,19 @@ def test_quick_run_covers_every_model_on_every_target(quick_run):
     strict = report["graphs"]["strict"]
     assert strict["oracle"]["0"]["permutation_error"] == 0.0
     assert set(report["speed"]["rows"]) == {"exact (graphmax.local_maxima)", *learned.MODELS}
+    # training-set-size curves: every learned model, the smaller size and the full one
+    assert set(report["curves"]) == set(MODELS) - {"oracle"}
+    assert all(set(c) == {"20", "60"} for c in report["curves"].values())
     md = (out / "learned.md").read_text()
     for tname in TARGETS:
         assert f"## Target `{tname}`" in md
-    assert "## Goal" in md and "## Speed" in md and "oracle (hand-set, not learned)" in md
+    assert "## Goal" in md and "## Speed" in md and "## Strict target: training-set size" in md and "oracle (hand-set, not learned)" in md
 
 
 def test_quick_run_images(quick_run):
     _, out, report = quick_run
-    assert set(report["images"]) == {*learned.ASKER_VARIANTS, "fcn", "maxpool-nms", "maxmp (grid graph)", "exact"}
+    assert set(report["images"]) == {*learned.ASKER_VARIANTS, "fcn", "fcn (max-pool 2)", "maxpool-nms",
+                                     "maxmp (grid graph)", "exact"}
     for name in ("maxpool-nms", "exact"):
         run = report["images"][name]["0"]
         assert all(s["accuracy"] == 1.0 and s["image_exact_match"] == 1.0 for s in run["sets"].values())
