@@ -358,8 +358,9 @@ def adjacency_images(windows) -> Tensor:
 class AdjacencyCNN(torch.nn.Module):
     """A CNN that reads each node's ego window as an image: the literal "max in a subgraph adjacency matrix".
 
-    For node `v`, its 1-hop ego window (`graphmax.windows.ego_windows`:
-    `v` and its neighbours sorted by node id, with their induced adjacency)
+    For node `v`, its ego window (`graphmax.windows.ego_windows`: `v` and
+    its neighbours ``N(v)`` -- the senders of its messages, so the target's
+    neighbourhood -- sorted by node id, with their induced adjacency)
     becomes a 6-channel ``k x k`` image (`adjacency_images`: the adjacency,
     the row and column node values, centre row/column, validity); two 3x3
     convolutions with ReLU, then max and mean pooling over the valid cells,
@@ -414,8 +415,9 @@ class AdjacencyCNN(torch.nn.Module):
         n = int(data.num_nodes)
         values = normalize_values(data.x, getattr(data, "batch", None), self.normalize)[:, 0].numpy()
         ei = data.edge_index.numpy()
+        # messages u -> v for u in N(v): a node's window is itself and its in-neighbours here
         g = from_edges(ei.T, n=n)
-        indptr, _, _ = g.neighbours("both")
+        indptr, _, _ = g.neighbours("in")
         sizes = np.diff(indptr) + 1
         bucket = np.ceil(np.log2(np.maximum(sizes, 4))).astype(np.int64)  # k <= 4, 8, 16, ...
         chunks = []
@@ -424,7 +426,7 @@ class AdjacencyCNN(torch.nn.Module):
             per_chunk = max(1, max_cells // (2 ** int(b)) ** 2)
             for start in range(0, len(nodes), per_chunk):
                 part = nodes[start : start + per_chunk]
-                windows = ego_windows(g, values, nodes=part)
+                windows = ego_windows(g, values, nodes=part, direction="in")
                 chunks.append((torch.from_numpy(part), adjacency_images(windows)))
         return {"n": n, "chunks": chunks}
 
