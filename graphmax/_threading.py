@@ -18,6 +18,7 @@ layer is threadsafe the dispatcher is numba's own: no cost on the common path.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import types
@@ -184,6 +185,19 @@ def _compile(func, parallel):
     dispatcher._graphmax_parallel = parallel
     dispatcher._graphmax_locked = locked
     return dispatcher
+
+
+@contextlib.contextmanager
+def lanes(which):
+    """Within the block, calls from Python take the ``"parallel"`` or the ``"serial"`` builds
+    whatever their size (for `warm_up` and tests; not thread-safe: it sets `SERIAL_BELOW`)."""
+    global SERIAL_BELOW
+    saved = SERIAL_BELOW
+    SERIAL_BELOW = {"parallel": 0, "serial": 1 << 62}[which]
+    try:
+        yield
+    finally:
+        SERIAL_BELOW = saved
 
 
 def jit(func):
