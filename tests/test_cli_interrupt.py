@@ -36,7 +36,7 @@ def _start(folder, out):
     return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _wait_until_reading(proc, path, timeout=60):
+def _wait_until_reading(proc, path, timeout=300):
     """Wait until the process has the graph file open: its own Ctrl-C handling is set up by then."""
     deadline = time.monotonic() + timeout
     fd_dir = f"/proc/{proc.pid}/fd"
