@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import math
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -15,19 +12,14 @@ import numpy as np
 
 
 def atomic_write(path, write: Callable[[str], None]) -> None:
-    """Write `path` through a temporary file in the same folder, then `os.replace` it into place."""
+    """Write `path` through a temporary file in the same folder, then `os.replace` it into place
+    (`graphmax.io.atomic_target`: a failure or Ctrl-C leaves the old file and no temporary one)."""
+    from graphmax.io import atomic_target
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_target(path) as tmp:
         write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def write_text(path, text: str) -> None:

@@ -40,9 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graphmax.cli import _int_at_least
-
-from benchmarks._common import atomic_write, write_text
+from benchmarks._common import atomic_write, results_folder, write_text
 
 # Before torch or numba start an OpenMP runtime: see graphmax/learn/__init__.py (spinning threads of
 # one runtime starve the other on a small machine).
@@ -78,6 +76,12 @@ VARIANT_NOTES = {
     "pna": "PyG PNA (mean/min/max/std + degree scalers), z-scored input",
     "adjcnn": "CNN on each node's ego-window adjacency matrix + values",
     "oracle": "MaxMP with hand-set weights: upper bound, NOT learned",
+}
+#: The asker's CNN as written (10 softmax outputs, labels 0/1), its minimal correction, the per-window rescaled one.
+ASKER_VARIANTS = {
+    "asker-cnn (as written, 10 outputs)": {},
+    "asker-cnn (2 outputs)": {"outputs": 2},
+    "asker-cnn (2 outputs, min-max windows)": {"outputs": 2, "normalize": "minmax"},
 }
 #: The sets every graph model is scored on, in table order, with the size ratio they test.
 GRAPH_SETS = ("test", "size4x", "size10x", "size100x", "unseen", "shifted")
@@ -283,9 +287,12 @@ def image_models(seed, plan, train, val, maxmp_det, progress):
     vimgs, vmasks, _ = val
     w, lab = cnn.image_window_batch(imgs)
     vw, vlab = cnn.image_window_batch(vimgs)
-    asker = cnn.AskerCNN()
-    asker_info = train_cnn(asker, w, lab, val=(vw, vlab), epochs=plan.asker_epochs, lr=1e-3, batch_size=256,
-                           seed=seed, progress=progress)
+    askers = {}
+    for name, kwargs in ASKER_VARIANTS.items():
+        model = cnn.AskerCNN(**kwargs)
+        info = train_cnn(model, w, lab, val=(vw, vlab), epochs=plan.asker_epochs, lr=1e-3, batch_size=256, seed=seed,
+                         progress=progress)
+        askers[name] = (model, info)
     fcn = cnn.PixelFCN()
     fcn_info = train_cnn(fcn, imgs, masks, val=(vimgs, vmasks), epochs=plan.fcn_epochs, lr=1e-2, batch_size=16,
                          seed=seed, patience=25, progress=progress)
@@ -297,7 +304,8 @@ def image_models(seed, plan, train, val, maxmp_det, progress):
         return {"learned": True, **{k: info[k] for k in ("train_seconds", "epochs", "best_epoch", "val_f1")}, **extra}
 
     return {
-        "asker-cnn": (asker.predict_image, 1, record(asker_info, train_windows=len(w), model=repr(asker))),
+        **{name: (model.predict_image, 1, record(info, train_windows=len(w), model=repr(model)))
+           for name, (model, info) in askers.items()},
         "fcn": (fcn.predict_image, fcn.radius, record(fcn_info, train_images=len(imgs), model=repr(fcn))),
         "maxpool-nms": (cnn.MaxPoolNMS().predict_image, 1, {"learned": False, "model": repr(cnn.MaxPoolNMS())}),
         "maxmp (grid graph)": (gnn, 1, {"learned": True, "model": "the seed's trained maxmp detector on "
@@ -480,9 +488,11 @@ def render_markdown(report, summary):
     for name in report["graphs"]:
         lines.append(f"- `{name}`: {VARIANT_NOTES.get(name, '')}.")
     lines += [
-        "- `asker-cnn`: the asker's Keras model in PyTorch (Conv2d 1->128 k=2 same, ReLU, Conv2d 128->64 k=2 same, "
-        "flatten, linear to 2 classes) on 3x3 windows from `graphmax.windows.image_windows`, raw values; border "
-        "pixels (no window fits) are predicted False.",
+        "- `asker-cnn (as written, 10 outputs)`: the question's Keras model line for line in PyTorch "
+        "(`Conv2D(128, 2, relu, same) -> Conv2D(64, 2, relu, same) -> Flatten -> Dense(10, softmax)`, Keras' "
+        "bottom/right 'same' padding, labels 0/1 of the 10 classes) on 3x3 windows from "
+        "`graphmax.windows.image_windows`, raw values; `(2 outputs)`: the minimal correction; `(2 outputs, min-max "
+        "windows)`: each window rescaled to [0, 1] first. Border pixels (no window fits) are predicted False.",
         "- `fcn`: 3 layers of 3x3 convolutions (32 channels, zero padding) + 1x1 readout, per pixel, raw values.",
         "- `maxpool-nms`: zero parameters, `max_pool2d`-style ring maximum with -inf padding: exact by construction.",
         "- `maxmp (grid graph)`: the seed's trained `maxmp` graph detector applied to each image's 8-connected "
@@ -690,6 +700,22 @@ def environment():
 
 
 # -- command line ----------------------------------------------------------------------------------
+def _int_at_least(minimum):
+    """An argparse type: an integer >= `minimum` (usage error otherwise)."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
 def build_parser(prog=PROG):
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -703,7 +729,10 @@ def build_parser(prog=PROG):
     size.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)  # seconds; for the test suite
     parser.add_argument("--seeds", type=_int_at_least(1), default=None, metavar="N",
                         help="seeds 0..N-1 (default: 3, or 1 with --quick)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: benchmarks/results/)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="output folder. Default: a full run (every model, images, the plan's seeds) writes "
+                        "benchmarks/results/; a quick or partial run (--quick, --models, --no-images, --seeds) "
+                        "prints its tables and writes no file unless --out names a folder")
     parser.add_argument("--models", default=None, metavar="LIST",
                         help=f"comma-separated graph models to run (default: all of {', '.join(VARIANTS)})")
     parser.add_argument("--no-images", action="store_true", help="skip the image CNN part")
@@ -730,7 +759,12 @@ def main(argv=None, prog=PROG):
         if not report.get("complete"):
             print(f"{prog}: error: {args.from_json} is not a complete run", file=sys.stderr)
             return 2
-        write_outputs(report, Path(args.out))
+        out = results_folder(args.out, partial=report.get("partial", report.get("plan_name") != "full"),
+                             default=DEFAULT_OUT)
+        if out is None:
+            print(render_markdown(report, summarise(report)))
+            return 0
+        write_outputs(report, out)
         return 0
     plan_name = "smoke" if args.smoke else "quick" if args.quick else "full"
     plan = PLANS[plan_name]
@@ -745,20 +779,23 @@ def main(argv=None, prog=PROG):
 
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
-    out = Path(args.out)
+    partial = plan_name != "full" or args.models is not None or args.no_images or plan.seeds != PLANS[plan_name].seeds
+    out = results_folder(args.out, partial=partial, default=DEFAULT_OUT)
     command = " ".join([prog, *map(shlex.quote, map(str, argv if argv is not None else sys.argv[1:]))])
     try:
         report = run(plan, plan_name, variants, out, images=not args.no_images, progress=not args.quiet,
-                     threads=args.threads, command=command)
+                     threads=args.threads, command=command, partial=partial)
     finally:
         torch.set_num_threads(previous_threads)  # leave an in-process caller (the CLI, tests) as it was
-    if not args.quiet:
-        print((out / "learned.md").read_text())
+    if not args.quiet or out is None:
+        print(render_markdown(report, report["summary"]))
+    if out is None:
+        print(f"{prog}: a quick or partial run writes no file; pass --out DIR to keep its results", file=sys.stderr)
     return 0 if report["complete"] else 1
 
 
-def run(plan, plan_name, variants, out, *, images=True, progress=True, threads=2, command=PROG):
-    """Run `plan` and write every output file; return the report dict."""
+def run(plan, plan_name, variants, out, *, images=True, progress=True, threads=2, command=PROG, partial=False):
+    """Run `plan` and write every output file into `out` (None: write nothing); return the report dict."""
     from tqdm.auto import tqdm
 
     t_start = time.perf_counter()
@@ -767,6 +804,7 @@ def run(plan, plan_name, variants, out, *, images=True, progress=True, threads=2
         "complete": False,
         "command": command,
         "plan_name": plan_name,
+        "partial": bool(partial),
         "plan": asdict(plan),
         "threads": threads,
         "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -810,11 +848,15 @@ def run(plan, plan_name, variants, out, *, images=True, progress=True, threads=2
             report["image_seconds"][key] = time.perf_counter() - t_images
             bar.update()
         report["wall_seconds"] = time.perf_counter() - t_start
-        write_text(out / "learned.json", json.dumps(report, indent=1, default=_json_default) + "\n")
+        if out is not None:
+            write_text(out / "learned.json", json.dumps(report, indent=1, default=_json_default) + "\n")
     bar.close()
     report["complete"] = True
     report["wall_seconds"] = time.perf_counter() - t_start
-    write_outputs(report, out)
+    if out is None:
+        report["summary"] = summarise(report)
+    else:
+        write_outputs(report, out)
     return report
 
 

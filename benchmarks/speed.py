@@ -48,12 +48,13 @@ import graphmax as gm
 from graphmax import grid
 
 from . import peers
-from ._common import atomic_write, loops_for, stream_sum, time_once, write_text
+from ._common import atomic_write, loops_for, results_folder, stream_sum, time_once, write_text
 
 __all__ = ["main", "build_parser", "PeerMismatch"]
 
 PROG = "python -m benchmarks.speed"
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
+PARTIAL_NAME = "speed.partial.json"  # an unfinished run's report; speed.json is written only at the end
 SCHEMA = 1
 
 STRICT_PEERS = ("pyg", "graphblas", "numpy")
@@ -83,7 +84,7 @@ class Settings:
     repeat: int
     min_sample_s: float
     threads: int | None
-    out: Path
+    out: Path | None  # None: write no file (a quick or partial run without --out)
     quiet: bool
     max_nodes: int | None
     cases: tuple[str, ...]
@@ -1356,8 +1357,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     )
     parser.add_argument("--quick", action="store_true",
                         help="CI-sized inputs (~1e4 nodes, 256x256 images), one repeat")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="folder for the results (default: benchmarks/results)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for the results (default: benchmarks/results for a full run; a quick or "
+                        "partial run -- --quick, --cases, --max-nodes -- writes no file unless --out is given)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="timed repeats per method, best kept (default: 3, or 1 with --quick)")
     parser.add_argument("--min-sample-ms", type=float, default=None, metavar="MS",
@@ -1388,9 +1390,10 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
         )
     if args.max_nodes is not None and args.max_nodes < 1:
         parser.error(f"--max-nodes must be >= 1, got {args.max_nodes}")
+    partial = args.quick or bool(args.cases) or args.max_nodes is not None
     return Settings(
         quick=args.quick, repeat=repeat, min_sample_s=min_sample_ms / 1e3, threads=args.threads,
-        out=args.out, quiet=args.quiet, max_nodes=args.max_nodes, cases=tuple(args.cases), seed=args.seed,
+        out=results_folder(args.out, partial=partial, default=DEFAULT_OUT), quiet=args.quiet, max_nodes=args.max_nodes, cases=tuple(args.cases), seed=args.seed,
     )
 
 
@@ -1435,7 +1438,7 @@ def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
         _run_peaks(report, settings)
     except PeerMismatch as err:
         report["error"] = str(err)
-        write_json(report, settings.out / "speed.json")
+        _save_progress(report, settings)
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 1
     _finish(report, settings)
@@ -1451,7 +1454,7 @@ def _new_report(settings: Settings, argv: list[str], prog: str) -> dict:
         "argv": argv,
         "started": _now(),
         "finished": None,
-        "settings": {**asdict(settings), "out": str(settings.out)},
+        "settings": {**asdict(settings), "out": None if settings.out is None else str(settings.out)},
         "machine": machine_info(),
         "versions": package_versions(),
         "git": git_state(),
@@ -1471,7 +1474,7 @@ def _run_cases(report: dict, settings: Settings) -> None:
             if hasattr(progress, "set_postfix_str"):
                 progress.set_postfix_str(case.name)
             report["cases"].append(RUNNERS[case.section](case, inputs, settings))
-            write_json(report, settings.out / "speed.json")  # an interrupted run keeps what it measured
+            _save_progress(report, settings)  # an interrupted run keeps what it measured
     finally:
         if hasattr(progress, "close"):
             progress.close()
@@ -1493,18 +1496,34 @@ def _run_peaks(report: dict, settings: Settings) -> None:
         raise PeerMismatch(f"peaks: {err}") from None
 
 
+def _save_progress(report: dict, settings: Settings) -> None:
+    """The report so far, in ``speed.partial.json`` beside the results (never over ``speed.json``)."""
+    if settings.out is not None:
+        write_json(report, settings.out / PARTIAL_NAME)
+
+
 def _finish(report: dict, settings: Settings) -> None:
-    """Headline, plots, the final JSON and Markdown; the tables on the console."""
+    """Headline, plots, the final JSON and Markdown; the tables on the console.
+
+    The result files are written only here, when every case has run; a run
+    without an output folder (quick or partial, no --out) prints and writes nothing.
+    """
     report["threads"]["numba_threading_layer"] = _numba_threading_layer()
     report["headline"] = headline(report["cases"]) + _peaks_headline(report.get("peaks", []))
     report["finished"] = _now()
     report["complete"] = True
-    report["plots"] = write_plots(report["cases"], settings.out)
-    write_json(report, settings.out / "speed.json")
-    write_text(settings.out / "speed.md", render_markdown(report))
+    out = settings.out
+    if out is not None:
+        report["plots"] = write_plots(report["cases"], out)
+        write_json(report, out / "speed.json")
+        write_text(out / "speed.md", render_markdown(report))
+        (out / PARTIAL_NAME).unlink(missing_ok=True)
     if not settings.quiet:
         print(render_text(report))
-        print(f"\nwrote speed.json, speed.md and {', '.join(report['plots']) or 'no plots'} in {settings.out}")
+        if out is None:
+            print("\nwrote no file (a quick or partial run); pass --out FOLDER to save the results")
+        else:
+            print(f"\nwrote speed.json, speed.md and {', '.join(report['plots']) or 'no plots'} in {out}")
 
 
 if __name__ == "__main__":

@@ -1,23 +1,32 @@
 """The asker's CNN experiment, end to end -- and where a learned answer breaks.
 
     "I trained a CNN to say True when a 3x3 window is centred on its maximum:
-    Conv2D(128, k=2, relu, same) -> Conv2D(64, k=2, same) -> Flatten -> Dense(softmax)."
+    Conv2D(128, 2, activation='relu', padding='same', input_shape=(3,3,1))
+    Conv2D(64, 2, activation='relu', padding='same')
+    Flatten()
+    Dense(10, activation='softmax')"
 
 1. Cut every 3x3 window out of seeded training images (uniform noise, smooth
    images, small integers with ties) with `graphmax.windows.image_windows`;
    label each with `is_centered_max` (the exact answer to the question).
-2. Train the asker's model, translated to PyTorch (`graphmax.learn.cnn.AskerCNN`).
-3. Test it where the question gets hard: ties, near-ties, another value range
-   (`1000 x - 300`, `x + 5`, `x / 1000`).
+2. Train the asker's model exactly as written (`graphmax.learn.cnn.AskerCNN()`:
+   ten softmax outputs, labels 0/1), side by side with the minimal correction
+   (`AskerCNN(outputs=2)`) and the corrected model on per-window min-max
+   rescaled windows (`AskerCNN(outputs=2, normalize="minmax")`).
+3. Test them where the question gets hard: ties, near-ties, another value range
+   (`1000 x - 300`, `x + 5`, `x / 1000`), and the asker's own pairs on a real
+   photograph (a window centred on a maximum must say True, the same window
+   moved by one pixel False).
 4. The exact answers: `is_centered_max` / `graphmax.grid.local_maxima`, and the
    zero-parameter max-pool NMS -- right by construction on every test.
 5. A GNN that *learns* the indicator (`train_detector("maxmp")`, trained on
    random graphs, never on images) applied to the images' grid graphs.
 
-Run:  python examples/asker_cnn.py      (about 15 s on 2 CPU cores)
+Run:  python examples/asker_cnn.py      (1-4 minutes on 2 CPU cores)
 """
 
 import numpy as np
+import skimage.data
 import torch
 
 from graphmax import grid
@@ -48,29 +57,42 @@ def main():
     x_val, y_val = windows_of(val_imgs)
     print(f"   {len(x_train)} training windows, {100 * y_train.mean():.1f}% centred on their maximum")
 
-    print("2. the asker's CNN (Conv2d 1->128 k=2 same, ReLU, Conv2d 128->64 k=2 same, flatten, 2 classes)")
-    model = cnn.AskerCNN()
-    info = train_cnn(model, x_train, y_train, val=(x_val, y_val), epochs=5, lr=1e-3, seed=0, progress=False)
-    print(f"   trained {info['epochs']} epochs in {info['train_seconds']:.0f} s; best validation F1 {info['val_f1']:.3f}")
+    print("2. the asker's CNN as written, and corrected (same data, same seed, same training)")
+    variants = {
+        "as written (Dense(10), labels 0/1)": cnn.AskerCNN(),
+        "corrected (Dense(2))": cnn.AskerCNN(outputs=2),
+        "corrected, windows min-max rescaled": cnn.AskerCNN(outputs=2, normalize="minmax"),
+    }
+    for line in variants["as written (Dense(10), labels 0/1)"].keras_layers():
+        print(f"   {line}")
+    for name, model in variants.items():
+        info = train_cnn(model, x_train, y_train, val=(x_val, y_val), epochs=5, lr=1e-3, seed=0, progress=False)
+        print(f"   {name:<38s} {info['epochs']} epochs, {info['train_seconds']:4.0f} s, "
+              f"best validation F1 {info['val_f1']:.3f}")
 
-    def cnn_predict(windows):
-        with torch.no_grad():
-            return model(torch.from_numpy(np.asarray(windows, dtype=np.float64))).argmax(1).numpy().astype(bool)
-
-    print("3. where it fails (test windows; the exact answer is right on every line)")
+    print("3. where they fail (test windows; the exact answer is right on every line)")
     by_signal = {s: [img for img, name in zip(test_imgs, test_signals) if name == s] for s in data.SIGNALS}
-    for signal, imgs in by_signal.items():
-        w, y = windows_of(np.stack(imgs))
-        label = {"uniform": "iid uniform noise", "smooth": "smooth images", "int": "small integers (ties)"}[signal]
-        report(label, y, cnn_predict(w))
     w, y = windows_of(test_imgs)
-    for name, f in (("values 1000 x - 300", lambda v: 1000 * v - 300), ("values x + 5", lambda v: v + 5),
-                    ("values x / 1000", lambda v: v / 1000)):
-        report(name, y, cnn_predict(f(w)))  # the same windows, the same labels: the order did not change
+    photo = skimage.data.camera().astype(np.float64)
+    for name, model in variants.items():
+        print(f"   -- {name}")
+        for signal, imgs in by_signal.items():
+            ws, ys = windows_of(np.stack(imgs))
+            label = {"uniform": "iid uniform noise", "smooth": "smooth images", "int": "small integers (ties)"}[signal]
+            report(label, ys, model.predict_windows(ws))
+        for label, f in (("values 1000 x - 300", lambda v: 1000 * v - 300), ("values x + 5", lambda v: v + 5),
+                         ("values x / 1000", lambda v: v / 1000)):
+            report(label, y, model.predict_windows(f(w)))  # the same windows, the same labels: the order did not change
+        pairs = metrics.asker_pairs(model.predict_windows, photo)
+        print(f"   camera photo, {pairs['pairs']} pairs (centred on a maximum / moved one pixel): "
+              f"both right {100 * pairs['pair_right']:.1f}%, True when centred {100 * pairs['centred_true']:.1f}%, "
+              f"False when moved {100 * pairs['moved_false']:.1f}%")
+    model = variants["corrected (Dense(2))"]
+    cnn_predict = model.predict_windows
     others = np.delete(w, CENTRE, axis=1).max(axis=1)
     gap = np.abs(w[:, CENTRE] - others) / np.maximum(np.ptp(w, axis=1), 1e-300)
     pred = cnn_predict(w)
-    print("   accuracy by the gap between the centre and its highest neighbour (relative to the window's range):")
+    print("   corrected model: accuracy by the gap between the centre and its highest neighbour (relative to the window's range):")
     for lo, hi, label in ((0, 0, "exact tie"), (0, 0.01, "< 1%"), (0.01, 0.05, "1-5%"), (0.05, 0.2, "5-20%"),
                           (0.2, np.inf, "> 20%")):
         sel = gap == 0 if hi == 0 else (gap > lo) & (gap <= hi)
@@ -81,6 +103,8 @@ def main():
     exact = is_centered_max(grid_adjacency((3, 3)), w, CENTRE, scope="window")
     assert np.array_equal(exact, y)
     report("is_centered_max (graphmax.windows)", y, exact)
+    exact_pairs = metrics.asker_pairs(lambda v: is_centered_max(grid_adjacency((3, 3)), v, CENTRE, scope="window"), photo)
+    print(f"   is_centered_max on the camera photo's pairs: both right {100 * exact_pairs['pair_right']:.1f}%")
     nms = cnn.MaxPoolNMS()
     nms_windows = np.concatenate([nms.predict_image(img)[1:-1, 1:-1].ravel() for img in test_imgs])
     report("max-pool NMS, 0 parameters", y, nms_windows)

@@ -9,6 +9,7 @@ core dependencies are imported (no pandas, torch or matplotlib).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -209,7 +210,8 @@ def _add_maxima(subparsers):
         default=None,
         help="output format (default: from the extension of OUT, else csv)",
     )
-    p.set_defaults(run=_run_maxima)
+    p.set_defaults(run=_run_maxima, input_files=("graph", "values"), output_files=("output",),
+                   watch_interrupts=True)
 
 
 def _graph_formats():
@@ -261,13 +263,69 @@ def _run_maxima(args):
     return 0
 
 
-def _emit(args, columns, dump_result, write_result):
-    """Write `columns` to ``-o`` (atomically, format from the extension) or stdout."""
+def _emit(args, columns, dump_result, write_result, picture=None):
+    """Write `columns` to ``-o`` (atomically, format from the extension) or stdout,
+    then the rendered `picture` (bytes) to ``--plot``.
+
+    Everything that can fail before the disk is touched (reading, computing,
+    rendering the picture) has happened already, so a failure leaves no file
+    written; if writing the picture fails after the table was written, the
+    message says both.
+    """
+    from .io import write_bytes
+
     if args.output is None or args.output == "-":
         dump_result(columns, sys.stdout, format=args.format or "csv")
         sys.stdout.flush()
     else:
-        write_result(args.output, columns, format=args.format, inputs=(args.graph, args.values))
+        write_result(args.output, columns, format=args.format, inputs=_input_paths(args))
+    if picture is None:
+        return
+    try:
+        write_bytes(args.plot, picture, inputs=_input_paths(args))
+    except OSError as exc:
+        written = "" if args.output in (None, "-") else f"wrote {args.output!r}, but "
+        raise OSError(f"{written}could not write `--plot` {args.plot!r}: {_message(exc)}") from None
+
+
+def _input_paths(args):
+    """Every file this command reads (the subcommand's ``input_files`` roles that were given)."""
+    return tuple(p for p in (getattr(args, role, None) for role in getattr(args, "input_files", ())) if p)
+
+
+def _check_targets(args):
+    """Refuse, before anything is read or computed, any output that names an input
+    file (directly, through ``..``, a symbolic or a hard link), the same file as
+    another output, a folder, or a file in a missing folder."""
+    from .io import check_output_path
+
+    flags = {"output": "-o", "plot": "--plot"}
+    targets = {}
+    for dest in getattr(args, "output_files", ()):
+        path = getattr(args, dest, None)
+        if path is None or (dest == "output" and path == "-"):
+            continue
+        check_output_path(path, inputs=_input_paths(args), option=flags[dest])
+        key = os.path.realpath(path)
+        if key in targets:
+            raise ValueError(f"`{targets[key]}` and `{flags[dest]}` name the same file {path!r}; give two files")
+        targets[key] = flags[dest]
+
+
+def _render(ax, path):
+    """The figure of `ax` as the bytes of an image file, its format from the extension of `path`."""
+    import io as _io
+
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    supported = ax.figure.canvas.get_supported_filetypes()
+    if suffix not in supported:
+        raise ValueError(
+            f"`--plot` {path!r}: cannot tell the picture format from its extension; "
+            f"expected one of {', '.join('.' + s for s in sorted(supported))} (e.g. peaks.png)"
+        )
+    buffer = _io.BytesIO()
+    ax.figure.savefig(buffer, format=suffix, dpi=120, bbox_inches="tight")
+    return buffer.getvalue()
 
 
 # -- peaks --------------------------------------------------------------------
@@ -397,7 +455,8 @@ def _add_peaks(subparsers):
                         help="output format (default: from the extension of OUT, else csv)")
     output.add_argument("--plot", metavar="PNG", default=None,
                         help="also draw the peaks into this picture (needs matplotlib)")
-    p.set_defaults(run=_run_peaks)
+    p.set_defaults(run=_run_peaks, input_files=("graph", "values", "labels", "image"),
+                   output_files=("output", "plot"), watch_interrupts=True)
 
 
 def _run_peaks(args):
@@ -417,15 +476,9 @@ def _run_peaks(args):
     return _run_graph_peaks(args)
 
 
-def _check_plot_path(args, inputs):
+def _check_plot_dependency(args):
     if args.plot is None:
         return
-    from .io import _refuse_inputs
-
-    _refuse_inputs(args.plot, inputs)
-    directory = os.path.dirname(os.path.abspath(args.plot))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"--plot directory does not exist: {directory!r}")
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -451,7 +504,7 @@ def _run_graph_peaks(args):
         labels = read_values(args.labels, names=names)
         if labels.ndim != 1 or labels.dtype.kind not in "biu":
             raise ValueError(f"labels file {args.labels!r} must hold one integer per node")
-    _check_plot_path(args, (args.graph, args.values, args.labels))
+    _check_plot_dependency(args)
     if args.plot is not None and graph.n > 20000:
         raise ValueError(f"--plot lays the graph out with networkx, too slow for {graph.n} nodes (max 20000)")
     peaks = find_peaks(
@@ -476,13 +529,14 @@ def _run_graph_peaks(args):
     }
     if labels is not None:
         columns["label"] = peaks.labels
-    _emit_peaks(args, columns, (args.graph, args.values), dump_result, write_result)
+    picture = None
     if args.plot is not None:
         from .plot import plot_graph_peaks
 
         ax = plot_graph_peaks(graph, values, peaks, ax=_new_axes())
         ax.set_title(f"{len(peaks)} peaks of {os.path.basename(args.values)}")
-        ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+        picture = _render(ax, args.plot)
+    _emit(args, columns, dump_result, write_result, picture)
     return 0
 
 
@@ -535,7 +589,7 @@ def _run_image_peaks(args):
                 f"labels file {args.labels!r} must hold integers of the image's shape {image.shape}, "
                 f"got {labels.dtype} {labels.shape}"
             )
-    _check_plot_path(args, (args.image, args.labels))
+    _check_plot_dependency(args)
     if args.plot is not None and image.ndim != 2:
         raise ValueError(f"--plot draws 2-D images only, this one has shape {image.shape}")
     min_distance = 1 if args.min_distance is None else args.min_distance
@@ -551,31 +605,29 @@ def _run_image_peaks(args):
     columns["value"] = image[tuple(coords.T)]
     if args.min_prominence is not None:
         columns["prominence"] = grid.prominence(image, labels=labels)[tuple(coords.T)]
-    _emit_peaks(args, columns, (args.image, args.labels), dump_result, write_result)
+    picture = None
     if args.plot is not None:
         from .plot import plot_image_peaks
 
         ax = plot_image_peaks(image, coords, ax=_new_axes())
         ax.set_title(f"{len(coords)} peaks of {os.path.basename(args.image)}")
-        ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+        picture = _render(ax, args.plot)
+    _emit(args, columns, dump_result, write_result, picture)
     return 0
 
 
-def _emit_peaks(args, columns, inputs, dump_result, write_result):
-    if args.output is None or args.output == "-":
-        dump_result(columns, sys.stdout, format=args.format or "csv")
-        sys.stdout.flush()
-    else:
-        write_result(args.output, columns, format=args.format, inputs=inputs)
 
 
 _BENCH_EPILOG = """\
 examples:
-  graphmax bench speed --quick            # CI-sized speed suite (~20 s)
+  graphmax bench speed --quick            # CI-sized speed suite (~20 s); prints, writes no file
+  graphmax bench speed --quick --out DIR  # the same, saving its files in DIR
   graphmax bench speed                    # full sizes, writes benchmarks/results/speed.*
   graphmax bench learned --quick          # exact vs GNN vs CNN, small (< 5 min)
   graphmax bench speed --help             # the suite's own options
 
+A quick or partial run (--quick, a subset of cases, capped sizes) never
+writes the committed benchmarks/results unless --out names a folder.
 The suites live in the repository's benchmarks/ folder (not in the installed
 package): run them from a source checkout (pip install -e ".[all]").
 """
@@ -670,19 +722,51 @@ def _message(exc):
     return str(exc) or type(exc).__name__
 
 
-def main(argv=None):
+_interrupted = None  # the watcher's event, once `_exit_130_on_interrupt` set it up
+
+
+def console_main():
+    """The ``graphmax`` command (and ``python -m graphmax``): `main` with Ctrl-C made safe."""
+    code = main(exit_on_interrupt=True)
+    if _interrupted is None:
+        sys.exit(code)
+    # The watcher is set up: leave without the interpreter's shutdown, during
+    # which a late Ctrl-C would kill the process by the signal (status -2).
+    # Every output file is closed by now; only the standard streams need a flush.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    if _interrupted.is_set():
+        import threading
+
+        threading.Event().wait()  # the watcher is ending the process with status 130
+    os._exit(code)
+
+
+def main(argv=None, *, exit_on_interrupt=False):
     """Run the ``graphmax`` command with `argv` (default ``sys.argv[1:]``); return the exit status.
 
     User errors (bad options, unreadable or malformed files, invalid values)
     print ``graphmax: error: <message>`` to stderr and return 2, without a
-    traceback.
+    traceback. Ctrl-C returns 130.
+
+    With `exit_on_interrupt` (the console command), the ``maxima`` and
+    ``peaks`` subcommands take Ctrl-C in a watcher thread instead of as a
+    KeyboardInterrupt in the main thread, which may be inside a compiled
+    kernel (where numba turns it into a SystemError, and the process was seen
+    to crash): the watcher stops the writes in progress (each target is left
+    old or complete, no temporary file remains) and ends the process with
+    status 130.
     """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if exit_on_interrupt and getattr(args, "watch_interrupts", False):
+        _exit_130_on_interrupt()
     try:
+        _check_targets(args)
         return args.run(args)
     except (ValueError, TypeError, OSError) as exc:
         if isinstance(exc, BrokenPipeError):  # e.g. `graphmax maxima ... | head`
@@ -692,6 +776,38 @@ def main(argv=None):
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _exit_130_on_interrupt():
+    """Take Ctrl-C (SIGINT) in a watcher thread that ends the process with status 130.
+
+    The signal handler only wakes the watcher: it never raises, so no
+    KeyboardInterrupt can surface inside a compiled kernel (numba turns one
+    into a SystemError, and in a parallel region it could crash the process).
+    The watcher stops the writes in progress (`graphmax.io.stop_writes`), then
+    exits. Python runs signal handlers in the main thread only, so this is set
+    up there or not at all.
+    """
+    import signal
+    import threading
+
+    global _interrupted
+    if threading.current_thread() is not threading.main_thread():
+        return
+    _interrupted = interrupted = threading.Event()
+    threading.Thread(target=_exit_when, args=(interrupted,), name="graphmax-interrupt", daemon=True).start()
+    signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+
+
+def _exit_when(interrupted):
+    from .io import stop_writes
+
+    interrupted.wait()
+    stop_writes()  # returns once no write is in progress: targets old or complete, no temporary file
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        sys.stderr.flush()
+    os._exit(130)
 
 
 def _silence_stdout():

@@ -12,6 +12,7 @@ import numbers
 import os
 import stat
 import tempfile
+import threading
 import warnings
 
 import numpy as np
@@ -661,10 +662,16 @@ def _result_columns(columns):
     return names, lists
 
 
+_CHUNK_ROWS = 16384
+
+
 def _write_csv(file, names, lists, delimiter):
     writer = csv.writer(file, delimiter=delimiter, lineterminator="\n")
     writer.writerow(names)
-    writer.writerows(zip(*lists))
+    rows = zip(*lists)
+    while chunk := list(itertools.islice(rows, _CHUNK_ROWS)):
+        _raise_if_stopping()
+        writer.writerows(chunk)
 
 
 def _json_safe(v):
@@ -673,8 +680,10 @@ def _json_safe(v):
 
 def _write_json(file, names, lists):
     records = [dict(zip(names, map(_json_safe, row))) for row in zip(*lists)]
-    json.dump(records, file, allow_nan=False, default=str)
-    file.write("\n")
+    text = json.dumps(records, allow_nan=False, default=str) + "\n"
+    for start in range(0, len(text), 1 << 20):
+        _raise_if_stopping()
+        file.write(text[start:start + (1 << 20)])
 
 
 def write_result(path, columns, *, format=None, inputs=()):
@@ -712,30 +721,90 @@ def write_result(path, columns, *, format=None, inputs=()):
         format = _RESULT_EXTENSIONS[ext]
     elif format not in RESULT_FORMATS:
         raise ValueError(f"`format` must be one of {RESULT_FORMATS}, got {format!r}")
-    _refuse_inputs(path, inputs)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"output directory does not exist: {directory!r}")
-    if os.path.isdir(path):
-        raise ValueError(f"output path {path!r} is a directory, expected a file name")
+    check_output_path(path, inputs=inputs)
     names, lists = _result_columns(columns)  # validate before touching the disk
     table = dict(zip(names, lists))
-    mode = _new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            dump_result(table, f, format=format)
+
+    def write(f):
+        dump_result(table, f, format=format)
+
+    _atomic_write(path, write, text=True)
+
+
+def write_bytes(path, data, *, inputs=()):
+    """Write `data` (bytes) to `path` atomically, never over one of `inputs` (see `write_result`)."""
+    check_output_path(path, inputs=inputs)
+    _atomic_write(path, lambda f: f.write(data), text=False)
+
+
+# Atomic writes and interrupts. A write holds `_write_lock` from the temporary
+# file's creation to its rename or removal. The command line's interrupt
+# watcher (cli._exit_130_on_interrupt) calls `stop_writes`: it sets
+# `_stopping`, which a write in progress notices between chunks (it then
+# removes its temporary file), and takes the lock, so the process exits with
+# every target old or complete and no temporary file left.
+_write_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def _raise_if_stopping():
+    if _stopping.is_set():
+        raise KeyboardInterrupt
+
+
+def stop_writes():
+    """Stop every atomic write of this process: one in progress is finished (if
+    it is renaming) or abandoned with its temporary file removed; later ones
+    raise KeyboardInterrupt before touching the disk. Returns once no write is
+    in progress. Used by the command line on Ctrl-C, just before it exits."""
+    _stopping.set()
+    _write_lock.acquire()
+
+
+@contextlib.contextmanager
+def atomic_target(path):
+    """Yield a temporary file name beside `path`; on success rename it over `path`.
+
+    On any failure (Ctrl-C included) the temporary file is removed and an
+    existing `path` is left as it was. The new file gets the permission bits
+    of the file it replaces, else those of a new file under the umask.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    with _write_lock:
+        _raise_if_stopping()
+        mode = _new_file_mode(path)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            yield tmp
+            _raise_if_stopping()
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def _atomic_write(path, write, *, text):
+    """Call ``write(file)`` on a temporary file beside `path`, flush it to disk, rename it over `path`."""
+    with atomic_target(path) as tmp:
+        with (open(tmp, "w", encoding="utf-8", newline="") if text else open(tmp, "wb")) as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
-def _refuse_inputs(path, inputs):
+def check_output_path(path, *, inputs=(), option="`path`"):
+    """Refuse an output `path` that would overwrite one of `inputs` or cannot be written as a file.
+
+    An input is recognised however it is named: the same path, one through
+    ``..`` or a symbolic link (compared after resolving), or a hard link to
+    the same file (compared by device and inode). The error names `option`
+    (``-o``, ``--plot``, ...) and the target the user gave, never a temporary
+    file.
+    """
+    path = os.fspath(path)
     target = os.path.realpath(path)
     for src in inputs:
         if src is None:
@@ -745,7 +814,17 @@ def _refuse_inputs(path, inputs):
         if not same and os.path.exists(path) and os.path.exists(src):
             same = os.path.samefile(path, src)  # hard links
         if same:
-            raise ValueError(f"refusing to overwrite the input file {src!r} with the output {path!r}")
+            raise ValueError(
+                f"refusing to overwrite the input file {src!r} with the output {path!r} ({option}); "
+                "write the result to another file"
+            )
+    if os.path.isdir(path):
+        raise ValueError(f"{option} {path!r} is a folder; expected a file name, e.g. {os.path.join(path, 'result.csv')!r}")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"{option} {path!r}: the folder {directory!r} does not exist; create it first or write elsewhere"
+        )
 
 
 def _new_file_mode(path):

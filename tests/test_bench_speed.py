@@ -99,8 +99,9 @@ def test_a_disagreeing_peer_aborts_the_run(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(peers.GRAPH_PEERS, "numpy", dataclasses.replace(honest, build=off_by_one))
     assert speed.main(["--quick", "--out", tmp_path, "--quiet", *SMALL_CASE]) == 1
     assert "disagrees with graphmax" in capsys.readouterr().err
-    report = json.loads((tmp_path / "speed.json").read_text())
+    report = json.loads((tmp_path / "speed.partial.json").read_text())
     assert not report["complete"] and "numpy" in report["error"]
+    assert not (tmp_path / "speed.json").exists()  # an unfinished run never writes the results
 
 
 def test_a_missing_package_skips_its_peer_with_a_note(tmp_path, monkeypatch):
@@ -111,6 +112,34 @@ def test_a_missing_package_skips_its_peer_with_a_note(tmp_path, monkeypatch):
     graphblas = next(m for m in case["methods"] if m["key"] == "graphblas")
     assert graphblas["status"] == "skipped" and graphblas["note"] == "python-graphblas not installed"
     assert report["threads"]["graphblas"] is None
+
+
+def _committed():
+    return {p.name: p.read_bytes() for p in speed.DEFAULT_OUT.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("argv", [["--quick", *SMALL_CASE], ["--quick", "--max-nodes", "5000"]])
+def test_a_quick_or_partial_run_writes_no_file_without_out(argv, tmp_path, monkeypatch, capsys):
+    before = _committed()
+    monkeypatch.chdir(tmp_path)  # run from another folder: nothing there either
+    assert speed.main(argv) == 0
+    assert _committed() == before
+    assert list(tmp_path.iterdir()) == []
+    assert "wrote no file" in capsys.readouterr().out
+
+
+def test_the_cli_quick_run_leaves_the_committed_results(tmp_path, monkeypatch, capsys):
+    from graphmax.cli import main
+
+    before = _committed()
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "speed", "--quick", "--quiet", *SMALL_CASE]) == 0
+    assert _committed() == before and list(tmp_path.iterdir()) == []
+
+
+def test_a_partial_run_writes_where_out_says(tmp_path):
+    assert speed.main(["--quick", "--quiet", "--out", tmp_path, *SMALL_CASE]) == 0
+    assert (tmp_path / "speed.json").is_file() and not (tmp_path / "speed.partial.json").exists()
 
 
 @pytest.mark.parametrize("argv", [["--repeat", "0"], ["--threads", "0"], ["--max-nodes", "0"],

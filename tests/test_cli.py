@@ -222,7 +222,7 @@ ERROR_CASES = [  # (argv given a file maker, part of the message)
     (lambda f: [*KV, "--column", "zz"], "has no column 'zz'"),
     (lambda f: [*KV, "--weight-column", "w"], "has no column 'w'; its columns are ['source', 'target']"),
     (lambda f: [*KV, "-o", "result.xml"], "cannot tell the output format"),
-    (lambda f: [*KV, "-o", "/nonexistent/dir/r.csv"], "output directory does not exist"),
+    (lambda f: [*KV, "-o", "/nonexistent/dir/r.csv"], "-o '/nonexistent/dir/r.csv': the folder '/nonexistent/dir' does not exist"),
     (lambda f: ["maxima", f("g.csv", "0,1,-1\n1,2,1\n"), f("x.csv", "1\n2\n3\n"), "--radius", "1"], "weights >= 0"),
     (lambda f: [*KV, "--mode", "loose"], "argument --mode: invalid choice: 'loose'"),
     (lambda f: [*KV, "--hops", "0"], "argument --hops: expected an integer >= 1, got 0"),

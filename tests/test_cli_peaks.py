@@ -177,7 +177,7 @@ def test_image_three_dimensional_columns(tmp_path, capsys):
         (["peaks", KARATE_EDGES, KARATE_VALUES, "--exclude-border", "2"], "--exclude-border applies to --image"),
         (["peaks", KARATE_EDGES, KARATE_VALUES, "--min-distance", "1", "--min-distance-radius", "1"],
          "either `min_distance` or `min_distance_radius`"),
-        (["peaks", KARATE_EDGES, KARATE_VALUES, "--plot", "/no/such/dir/p.png"], "--plot directory does not exist"),
+        (["peaks", KARATE_EDGES, KARATE_VALUES, "--plot", "/no/such/dir/p.png"], "--plot '/no/such/dir/p.png': the folder '/no/such/dir' does not exist"),
         (["peaks", KARATE_EDGES, KARATE_VALUES, "--plot", KARATE_VALUES], "refusing to overwrite the input file"),
     ],
 )

@@ -480,7 +480,7 @@ def test_write_refuses_inputs(tmp_path):
     [
         ("r.txt", {}, ValueError, r"cannot tell the output format from the extension '\.txt'"),
         ("r.csv", {"format": "xml"}, ValueError, "`format` must be one of"),
-        ("missing/r.csv", {}, FileNotFoundError, "output directory does not exist"),
+        ("missing/r.csv", {}, FileNotFoundError, "the folder .* does not exist"),
         ("r.csv", {"columns": {"a": [1, 2], "b": [1]}}, ValueError, "equal lengths"),
     ],
 )
@@ -489,7 +489,7 @@ def test_write_errors(tmp_path, name, kwargs, error, match):
     with pytest.raises(error, match=match):
         write_result(tmp_path / name, columns, **kwargs)
     assert not (tmp_path / name).exists()
-    with pytest.raises(ValueError, match="is a directory"):
+    with pytest.raises(ValueError, match="is a folder"):
         write_result(tmp_path, COLUMNS, format="csv")
 
 

@@ -4,7 +4,11 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see graphmax/learn/__init__.py; before torch starts
 
+import hashlib
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,7 +51,7 @@ def test_report_content(smoke_run):
     assert report["graphs"]["oracle"]["0"]["learned"] is False
     # the hand-set oracle is exact everywhere: a check of the whole evaluation path
     assert all(s["accuracy"] == 1.0 and s["exact_match"] == 1.0 for s in report["graphs"]["oracle"]["0"]["sets"].values())
-    assert set(report["images"]) == {"asker-cnn", "fcn", "maxpool-nms", "maxmp (grid graph)", "exact"}
+    assert set(report["images"]) == {*learned.ASKER_VARIANTS, "fcn", "maxpool-nms", "maxmp (grid graph)", "exact"}
     nms = report["images"]["maxpool-nms"]["0"]
     assert all(s["accuracy"] == 1.0 and s["image_exact_match"] == 1.0 for s in nms["sets"].values())
     assert nms["shift"]["interior_changed"] == 0.0
@@ -83,3 +87,50 @@ def test_the_cli_runs_it(tmp_path):
                "--out", str(tmp_path)])
     assert rc == 0
     assert json.loads((tmp_path / "learned.json").read_text())["command"].startswith("graphmax bench learned")
+
+
+ROOT = Path(learned.__file__).resolve().parent.parent
+COMMITTED = ROOT / "benchmarks" / "results"
+
+
+def _digests():
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(COMMITTED.glob("learned*"))}
+
+
+@pytest.mark.parametrize("partial", [["--smoke"], ["--models", "oracle", "--no-images"]])
+def test_a_partial_run_writes_nothing_without_out(partial, tmp_path, monkeypatch, capsys):
+    """Issue 15 item 2: a quick or partial run, in-process or from another folder, never touches
+    benchmarks/results/learned.* (nor the working folder) unless --out names a folder."""
+    before = _digests()
+    assert before, "the committed results are missing"
+    written = []
+    monkeypatch.setattr(learned, "write_text", lambda path, text: written.append(path))
+    monkeypatch.setattr(learned, "atomic_write", lambda path, write: written.append(path))
+    argv = ["--smoke", "--quiet", "--threads", "1", "--no-images", "--models", "oracle"]
+    if partial == ["--models", "oracle", "--no-images"]:
+        # a full-plan run cut down to one model: partial, so it must not write either (smoke sizes
+        # via the plan's data, cut again by --seeds 1 so the test stays small)
+        monkeypatch.setitem(learned.PLANS, "full", learned.PLANS["smoke"])
+        argv = ["--quiet", "--threads", "1", *partial]
+    assert learned.main(argv) == 0
+    assert written == []
+    out = capsys.readouterr()
+    assert "oracle (hand-set, not learned)" in out.out and "--out" in out.err
+    assert _digests() == before
+
+
+def test_the_cli_from_another_folder_leaves_the_committed_results(tmp_path):
+    before = _digests()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-m", "graphmax", "bench", "learned", "--smoke", "--quiet", "--threads", "1",
+                           "--no-images", "--models", "maxmp,oracle"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "| maxmp |" in proc.stdout
+    assert _digests() == before
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_benchmark_does_not_use_the_clis_private_helpers():
+    source = Path(learned.__file__).read_text()
+    assert "graphmax.cli" not in source and "_int_at_least(" in source

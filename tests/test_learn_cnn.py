@@ -75,30 +75,69 @@ def test_asker_windows_come_from_image_windows():
         cnn.image_window_batch(np.zeros(5))
 
 
-def test_asker_cnn_is_the_keras_model():
+def test_asker_cnn_matches_the_question_line_for_line():
+    """Issue 14 item 6: the layers, read off the modules, are the question's Keras lines."""
+    assert cnn.ASKER_KERAS == (
+        "Conv2D(128, 2, activation='relu', padding='same', input_shape=(3,3,1))",
+        "Conv2D(64, 2, activation='relu', padding='same')",
+        "Flatten()",
+        "Dense(10, activation='softmax')",
+    )
+    model = cnn.AskerCNN()
+    assert model.keras_layers() == list(cnn.ASKER_KERAS)
+    assert [type(m).__name__ for m in model.children()] == ["Conv2d", "Conv2d", "Linear"]
+    assert (model.fc.in_features, model.fc.out_features) == (64 * 9, 10)
+    corrected = cnn.AskerCNN(outputs=2)
+    assert corrected.keras_layers() == [*cnn.ASKER_KERAS[:3], "Dense(2, activation='softmax')"]
+
+
+def test_keras_same_padding_of_an_even_kernel_by_hand():
+    """Keras/TensorFlow 'same' with a 2x2 kernel pads one zero row/column at the bottom/right."""
+    x = torch.tensor([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]])
+    w = torch.tensor([[1.0, 10], [100, 1000]])
+    # out[i, j] = sum_ab w[a, b] x[i + a, j + b], x zero beyond the last row and column (by hand):
+    want = torch.tensor([[5421.0, 6532, 603], [8754, 9865, 906], [87, 98, 9]])
+    got = F.conv2d(cnn._same(x[None, None]), w[None, None])[0, 0]
+    torch.testing.assert_close(got, want)
+
+
+def test_asker_cnn_forward_is_the_keras_computation():
     torch.manual_seed(0)
     model = cnn.AskerCNN()
-    assert [type(m).__name__ for m in model.children()] == ["Conv2d", "Conv2d", "Linear"]
-    assert (model.conv1.in_channels, model.conv1.out_channels, model.conv1.kernel_size) == (1, 128, (2, 2))
-    assert (model.conv2.in_channels, model.conv2.out_channels, model.conv2.kernel_size) == (128, 64, (2, 2))
-    assert (model.fc.in_features, model.fc.out_features) == (64 * 9, 2)
     x = torch.randn(5, 9)
     out = model(x)
-    assert out.shape == (5, 2)
-    # "same" padding as PyTorch's (and Keras'): pad bottom/right for the 2-wide kernel
+    assert out.shape == (5, 10)
+    # both convolutions with ReLU, 'same' as PyTorch's (pads bottom/right for k=2), channels-last flatten
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # PyTorch notes that it pads a copy for k=2
-        h = F.conv2d(x.reshape(-1, 1, 3, 3), model.conv1.weight, model.conv1.bias, padding="same")
-        h = F.conv2d(F.relu(h), model.conv2.weight, model.conv2.bias, padding="same")
-    torch.testing.assert_close(out, model.fc(h.flatten(1)))
+        h = F.relu(F.conv2d(x.reshape(-1, 1, 3, 3), model.conv1.weight, model.conv1.bias, padding="same"))
+        h = F.relu(F.conv2d(h, model.conv2.weight, model.conv2.bias, padding="same"))
+    torch.testing.assert_close(out, model.fc(h.permute(0, 2, 3, 1).reshape(5, -1)))
+    # class 1 = "centred on its maximum"; a win of any other of the 10 classes is False
+    with torch.no_grad():
+        model.fc.bias.copy_(torch.tensor([0, 0, 0, 0, 0, 0, 0, 0, 0, 1e6]))
+    assert not model.predict_windows(x.numpy()).any()
+    with torch.no_grad():
+        model.fc.bias.copy_(torch.tensor([0, 1e6, 0, 0, 0, 0, 0, 0, 0, 0]))
+    assert model.predict_windows(x.numpy()).all()
     mask = model.predict_image(np.random.default_rng(0).random((6, 8)))
-    assert mask.shape == (6, 8) and not mask[0].any() and not mask[:, -1].any()
+    assert mask.shape == (6, 8) and mask[1:-1, 1:-1].all() and not mask[0].any() and not mask[:, -1].any()
+
+
+def test_minmax_variant_reads_each_window_rescaled():
+    torch.manual_seed(0)
+    model = cnn.AskerCNN(outputs=2, normalize="minmax")
+    x = torch.rand(4, 9, dtype=torch.float64)
+    torch.testing.assert_close(model(x), model(1000 * x - 300))
+    assert torch.isfinite(model(torch.ones(2, 9))).all()
+    with pytest.raises(ValueError, match="`outputs`"):
+        cnn.AskerCNN(outputs=1)
 
 
 def test_asker_cnn_learns_something_and_deterministically():
     imgs, masks, _ = data.make_images(24, (16, 16), seed=0, signals=("uniform",))
     windows, labels = cnn.image_window_batch(imgs)
-    a, b = cnn.AskerCNN(), cnn.AskerCNN()
+    a, b = cnn.AskerCNN(outputs=2), cnn.AskerCNN(outputs=2)
     ha = train_cnn(a, windows, labels, epochs=6, lr=3e-3, seed=1, progress=False)
     train_cnn(b, windows, labels, epochs=6, lr=3e-3, seed=1, progress=False)
     assert all(torch.equal(a.state_dict()[k], b.state_dict()[k]) for k in a.state_dict())

@@ -97,3 +97,22 @@ def test_shift_consistency():
 def test_throughput():
     t = metrics.throughput(lambda: sum(range(1000)), 1000, repeat=2)
     assert t["items"] == 1000 and t["items_per_s"] > 0 and t["seconds"] >= 0
+
+
+def test_asker_pairs_counts_the_flip():
+    from graphmax import grid
+    from graphmax.windows import grid_adjacency, is_centered_max
+
+    img = np.random.default_rng(3).random((12, 14))
+
+    def exact(w):
+        return is_centered_max(grid_adjacency((3, 3)), w, 4, scope="window")
+
+    right = metrics.asker_pairs(exact, img)
+    inner = grid.local_maxima(img, mode="strict")[1:-1, 1:-1]
+    # every interior maximum has 2-4 moved windows that fit; the exact answer gets every pair right
+    assert 2 * inner.sum() <= right["pairs"] <= 4 * inner.sum() and right["pairs"] > 0
+    assert right["pair_right"] == right["centred_true"] == right["moved_false"] == 1.0
+    always = metrics.asker_pairs(lambda w: np.ones(len(w), bool), img)
+    assert always["pairs"] == right["pairs"]
+    assert always["centred_true"] == 1.0 and always["moved_false"] == 0.0 and always["pair_right"] == 0.0

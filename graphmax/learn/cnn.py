@@ -22,6 +22,7 @@ from ..windows import ego_windows, image_windows, is_centered_max
 from .models._inputs import check_normalize, normalize_values
 
 __all__ = [
+    "ASKER_KERAS",
     "AskerCNN",
     "PixelFCN",
     "AdjacencyCNN",
@@ -57,47 +58,100 @@ def image_window_batch(images, size=3):
     return windows, np.asarray(labels, dtype=bool)
 
 
-class AskerCNN(torch.nn.Module):
-    """The asker's Keras model, translated: two convolutions on a window, then 2 classes.
+#: The asker's model, as the question wrote it (Keras), one layer a line.
+ASKER_KERAS = (
+    "Conv2D(128, 2, activation='relu', padding='same', input_shape=(3,3,1))",
+    "Conv2D(64, 2, activation='relu', padding='same')",
+    "Flatten()",
+    "Dense(10, activation='softmax')",
+)
 
-    ``Conv2D(128, 2, relu, padding="same") -> Conv2D(64, 2, padding="same")
-    -> Flatten -> Dense(2, softmax)``. The second convolution has no
-    activation (Keras' default, as in the question); ``"same"`` padding of
-    the 2x2 kernels is one zero row and column at the bottom and right, as
-    in Keras (and in PyTorch's ``padding="same"``). The softmax lives
-    in the loss (`torch.nn.CrossEntropyLoss`); `forward` returns the two
-    logits, class 1 = "centred on its maximum". The raw window values are the
-    input, as in the question.
+
+class AskerCNN(torch.nn.Module):
+    """The asker's Keras model in PyTorch, layer for layer (`ASKER_KERAS`), and its minimal correction.
+
+    ``Conv2D(128, 2, relu, same) -> Conv2D(64, 2, relu, same) -> Flatten ->
+    Dense(outputs, softmax)`` on ``size x size x 1`` windows:
+
+    - ``outputs=10`` (default) is the question **as written**: ten softmax
+      outputs for a two-class question, trained with labels 0/1 (classes
+      2-9 never occur; a window is called "centred on its maximum" when
+      class 1 has the highest score).
+    - ``outputs=2`` is the minimal correction (two classes), nothing else
+      changed.
+
+    Keras' ``padding="same"`` for a 2-wide kernel at stride 1 pads the total
+    of one row and one column at the **bottom and right** (TensorFlow puts
+    ``pad // 2 = 0`` before, the rest after); `_same` does exactly that.
+    ``Flatten`` reads Keras' channels-last layout ``(H, W, C)``, so the dense
+    weights line up with a Keras model's. The softmax lives in the loss
+    (`torch.nn.CrossEntropyLoss`); `forward` returns the logits.
+
+    ``normalize="minmax"`` rescales each window to [0, 1] first (``(w -
+    min) / (max - min)``, constant windows to 0): the per-window normalised
+    variant; the question's model reads the raw values (``"none"``).
 
     Args:
         size (int): window side (default 3).
+        outputs (int): 10 (as written) or 2 (corrected); any >= 2 works.
+        normalize (str): ``"none"`` (default) or ``"minmax"``.
     """
 
     learned = True
 
-    def __init__(self, size: int = 3):
+    def __init__(self, size: int = 3, outputs: int = 10, normalize: str = "none"):
         super().__init__()
         self.size = int(size)
-        # Keras' padding="same" for a 2-wide kernel adds one zero row/column at the bottom/right;
-        # `_same` does exactly that (PyTorch's padding="same" does too, but copies and warns).
+        self.outputs = int(outputs)
+        if self.outputs < 2:
+            raise ValueError(f"`outputs` must be >= 2 (class 1 = centred on its maximum), got {outputs!r}")
+        if normalize not in ("none", "minmax"):
+            raise ValueError(f"`normalize` must be 'none' or 'minmax', got {normalize!r}")
+        self.normalize = normalize
         self.conv1 = torch.nn.Conv2d(1, 128, kernel_size=2)
         self.conv2 = torch.nn.Conv2d(128, 64, kernel_size=2)
-        self.fc = torch.nn.Linear(64 * self.size * self.size, 2)
+        self.fc = torch.nn.Linear(64 * self.size * self.size, self.outputs)
 
     def reset_parameters(self):
         for layer in (self.conv1, self.conv2, self.fc):
             layer.reset_parameters()
 
     def config(self) -> dict:
-        return {"size": self.size}
+        return {"size": self.size, "outputs": self.outputs, "normalize": self.normalize}
+
+    def keras_layers(self) -> list:
+        """This model's layers written as Keras lines, read off the modules (compare `ASKER_KERAS`)."""
+        c1, c2 = self.conv1, self.conv2
+        return [
+            f"Conv2D({c1.out_channels}, {c1.kernel_size[0]}, activation='relu', padding='same', "
+            f"input_shape=({self.size},{self.size},{c1.in_channels}))",
+            f"Conv2D({c2.out_channels}, {c2.kernel_size[0]}, activation='relu', padding='same')",
+            "Flatten()",
+            f"Dense({self.fc.out_features}, activation='softmax')",
+        ]
 
     def forward(self, windows: Tensor) -> Tensor:
-        """``(B, size*size)`` or ``(B, 1, size, size)`` windows -> ``(B, 2)`` logits."""
-        x = windows.reshape(-1, 1, self.size, self.size).to(self.fc.weight.dtype)
-        x = self.conv2(_same(F.relu(self.conv1(_same(x)))))
-        return self.fc(x.flatten(1))
+        """``(B, size*size)`` or ``(B, 1, size, size)`` windows -> ``(B, outputs)`` logits."""
+        x = windows.reshape(-1, 1, self.size, self.size)
+        if self.normalize == "minmax":
+            x = x.to(torch.float64)
+            lo = x.amin(dim=(2, 3), keepdim=True)
+            span = x.amax(dim=(2, 3), keepdim=True) - lo
+            x = torch.where(span > 0, (x - lo) / torch.where(span > 0, span, torch.ones_like(span)), torch.zeros_like(x))
+        x = x.to(self.fc.weight.dtype)
+        x = F.relu(self.conv1(_same(x)))
+        x = F.relu(self.conv2(_same(x)))
+        return self.fc(x.permute(0, 2, 3, 1).flatten(1))  # Keras' Flatten: channels last
 
-    @torch.no_grad()
+    def predict_windows(self, windows, batch_size: int = 65536) -> np.ndarray:
+        """Bool ``(B,)``: class 1 scores highest (= "centred on its maximum")."""
+        t = torch.as_tensor(np.asarray(windows, dtype=np.float64))
+        with torch.no_grad():
+            if len(t) == 0:
+                return np.zeros(0, dtype=bool)
+            pred = torch.cat([self(t[i : i + batch_size]).argmax(1) for i in range(0, len(t), batch_size)])
+        return (pred == 1).numpy()
+
     def predict_image(self, image, batch_size: int = 65536) -> np.ndarray:
         """Bool mask ``(H, W)``: the prediction for every window centre; pixels where no window
         fits (the outer ``size // 2`` rows and columns) are False."""
@@ -108,13 +162,12 @@ class AskerCNN(torch.nn.Module):
         windows, _ = image_windows(img, size=self.size)
         if len(windows) == 0:
             return out
-        t = torch.from_numpy(windows.astype(np.float64))
-        pred = torch.cat([self(t[i : i + batch_size]).argmax(1) for i in range(0, len(t), batch_size)])
-        out[r : h - r, r : w - r] = pred.numpy().astype(bool).reshape(h - 2 * r, w - 2 * r)
+        out[r : h - r, r : w - r] = self.predict_windows(windows, batch_size).reshape(h - 2 * r, w - 2 * r)
         return out
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(size={self.size}, conv 1->128->64, k=2, same)"
+        return (f"{self.__class__.__name__}(size={self.size}, conv 1->128->64 k=2 same relu, "
+                f"dense {self.outputs} softmax, normalize={self.normalize!r})")
 
 
 def _same(x):

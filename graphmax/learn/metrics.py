@@ -24,6 +24,7 @@ __all__ = [
     "transform_agreement",
     "MONOTONE_TRANSFORMS",
     "shift_consistency",
+    "asker_pairs",
     "throughput",
 ]
 
@@ -254,6 +255,42 @@ def shift_consistency(predict_image, images, radius, *, exact=None):
         out["exact_border_changed"] = counts["ec"] / counts["bn"] if counts["bn"] else 0.0
         out["border_unexplained"] = counts["eu"] / counts["bn"] if counts["bn"] else 0.0
     return out
+
+
+def asker_pairs(predict_windows, image, size=3):
+    """The asker's pairs on one image: a window centred on a strict maximum, and the same window
+    moved by one pixel (right, left, down, up), which the exact answer flips from True to False.
+
+    `predict_windows(windows (B, size*size)) -> bool (B,)` answers "centred on
+    its maximum?" for windows cut by `graphmax.windows.image_windows`. Every
+    interior strict maximum (8-connected, `graphmax.grid.local_maxima`) whose
+    moved window also fits makes one pair per direction.
+
+    Returns
+    -------
+    dict
+        ``pairs``; ``pair_right`` (True at the maximum and False after the
+        move); ``centred_true`` and ``moved_false`` (each half alone).
+    """
+    from ..grid import local_maxima as grid_local_maxima
+    from ..windows import image_windows
+
+    img = np.asarray(image)
+    h, w = img.shape
+    r = size // 2
+    windows, _ = image_windows(img, size=size)
+    pred = np.asarray(predict_windows(windows), bool).reshape(h - 2 * r, w - 2 * r)
+    peaks = grid_local_maxima(img, mode="strict")[r : h - r, r : w - r]
+    centred, moved = [], []
+    rows, cols = np.nonzero(peaks)
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        ok = (rows + dy >= 0) & (rows + dy < pred.shape[0]) & (cols + dx >= 0) & (cols + dx < pred.shape[1])
+        centred.append(pred[rows[ok], cols[ok]])
+        moved.append(~pred[rows[ok] + dy, cols[ok] + dx])
+    centred, moved = np.concatenate(centred), np.concatenate(moved)
+    n = int(centred.size)
+    return {"pairs": n, "pair_right": float(np.mean(centred & moved)) if n else 1.0,
+            "centred_true": float(np.mean(centred)) if n else 1.0, "moved_false": float(np.mean(moved)) if n else 1.0}
 
 
 # -- speed -----------------------------------------------------------------------------------------

@@ -226,7 +226,7 @@ def train_cnn(model, inputs, targets, *, val=None, epochs=10, lr=1e-3, batch_siz
     inputs : ndarray or Tensor
         ``(N, 9)`` windows for `AskerCNN`, ``(N, H, W)`` images for `PixelFCN`.
     targets : ndarray or Tensor of bool
-        ``(N,)`` (two-class output: cross-entropy) or ``(N, H, W)`` (one logit
+        ``(N,)`` (class outputs, class 1 = True: cross-entropy) or ``(N, H, W)`` (one logit
         per pixel: binary cross-entropy).
     val : (inputs, targets), optional
         Validation data for model selection (F1, then loss); default: the
@@ -276,12 +276,14 @@ def train_cnn(model, inputs, targets, *, val=None, epochs=10, lr=1e-3, batch_siz
 
 
 def _cnn_loss(out, y):
-    if out.ndim == y.ndim + 1 and out.shape[-1] == 2:
+    """Class outputs (``(N, C)`` for labels ``(N,)``): cross-entropy with labels 0/1 (C = 2, or the
+    asker's C = 10); one logit per item: binary cross-entropy."""
+    if out.ndim == y.ndim + 1:
         return F.cross_entropy(out, y.long())
     return F.binary_cross_entropy_with_logits(out, y.to(out.dtype))
 
 
 def _cnn_predict(out, y):
-    if out.ndim == y.ndim + 1 and out.shape[-1] == 2:
-        return out.argmax(-1).bool()
+    if out.ndim == y.ndim + 1:
+        return out.argmax(-1) == 1
     return out > 0
