@@ -121,9 +121,15 @@ def local_maxima(
     Parameters
     ----------
     graph : Graph or any input `as_graph` accepts
-    x : array_like, shape (n,) or (n, c)
-        Node values (bool, int, uint or float; ±inf allowed). Channels of a
-        2-D `x` are independent problems.
+    x : array_like, shape (n,) or (n, c), node-keyed values, or str
+        Node values (bool, int, uint or float; ±inf allowed; a torch tensor
+        of any device and dtype), in node order (``G.nodes`` order for
+        networkx). Values with their own keys -- a dict ``{node: value}``, a
+        pandas Series, a DataFrame (a channel per column) -- are aligned to
+        the nodes by key (networkx labels, else ids ``0..n-1``); a string
+        names a node attribute (networkx) or field (PyG). Channels of a 2-D
+        `x` are independent problems. With a bare ``edge_index`` the graph
+        has ``len(x)`` nodes.
     mode : {"plateau", "strict", "nonstrict"}
         ``"strict"``: ``x[v] > x[u]`` for every neighbour ``u``;
         ``"nonstrict"``: ``x[v] >= x[u]``; ``"plateau"`` (default): `v` lies in a
@@ -146,12 +152,13 @@ def local_maxima(
         ``"omit"`` removes NaN nodes from the graph (never maxima, never
         anyone's neighbour).
     indices : bool
-        Return the maxima's node ids (labels for networkx input) instead of a
-        mask; a list of those per channel for 2-D `x`.
+        Return the maxima's node ids instead of a mask: a 1-D ndarray of
+        node labels for networkx input, of int64 node ids otherwise; a list
+        of those per channel for 2-D `x` (the rule of docs/ids.md).
 
     Returns
     -------
-    ndarray of bool, shape ``x.shape`` (or ids, see `indices`)
+    ndarray of bool, shape ``(n,)`` or ``(n, c)`` (or ids, see `indices`)
 
     See Also
     --------

@@ -159,7 +159,8 @@ def ego_windows(graph, x, *, hops=1, nodes=None, direction="both", return_nodes=
     Parameters
     ----------
     graph : Graph or any input `as_graph` accepts
-    x : array_like, shape (n,)
+    x : array_like, shape (n,), node-keyed values, or str
+        Node values, as `graphmax.local_maxima` takes them.
     hops : int
     nodes : array_like of int, optional
         Centres (default: every node, in order).

@@ -251,12 +251,13 @@ def test_torch_values_of_every_dtype(dtype):
     torch = pytest.importorskip("torch")
     G = nx.cycle_graph(12)
     base = np.array([3, 0, 7, 7, 1, 9, 2, 2, 5, 0, 4, 1])
-    x = torch.tensor(base, dtype=getattr(torch, dtype))
     want = base.astype(bool) if dtype == "bool" else base  # every value is exact in every dtype
-    for f in (gm.local_maxima, gm.local_minima):
-        np.testing.assert_array_equal(f(G, x), f(G, want))
-    np.testing.assert_array_equal(gm.prominence(G, x), gm.prominence(G, want))
-    assert gm.find_peaks(G, x).nodes.tolist() == gm.find_peaks(G, want).nodes.tolist()
+    for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+        x = torch.tensor(base, dtype=getattr(torch, dtype), device=device)
+        for f in (gm.local_maxima, gm.local_minima):
+            np.testing.assert_array_equal(f(G, x), f(G, want))
+        np.testing.assert_array_equal(gm.prominence(G, x), gm.prominence(G, want))
+        assert gm.find_peaks(G, x).nodes.tolist() == gm.find_peaks(G, want).nodes.tolist()
     if x.is_floating_point():
         g = x.clone().requires_grad_(True)  # a tensor that needs grad is read as well
         np.testing.assert_array_equal(gm.local_maxima(G, g), gm.local_maxima(G, want))
