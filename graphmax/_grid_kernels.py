@@ -12,8 +12,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-_jit = nb.njit(cache=True, nogil=True)
-_pjit = nb.njit(cache=True, nogil=True, parallel=True)
+from ._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
 
 # Per-pixel states of `classify` / `resolve_plateaus`. After `resolve_plateaus`
 # only NOT_MAX and MAX remain, so the state array *is* the boolean mask.

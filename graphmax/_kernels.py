@@ -10,8 +10,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-_jit = nb.njit(cache=True, nogil=True)
-_pjit = nb.njit(cache=True, nogil=True, parallel=True)
+from ._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
 
 
 def value_buckets(x):

@@ -13,8 +13,7 @@ import numpy as np
 from ._grid_kernels import _coords, _inside, _strides
 from ._kernels import _bfs_ball, _dijkstra_ball, _find
 
-_jit = nb.njit(cache=True, nogil=True)
-_pjit = nb.njit(cache=True, nogil=True, parallel=True)
+from ._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
 
 # Pixels handled by one parallel task of the image kernels (whole rows per task).
 _TASK_PIXELS = 16384

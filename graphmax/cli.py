@@ -37,12 +37,15 @@ input files:
           .txt/.edges (whitespace-separated, '#' comments), Matrix Market
           .mtx, scipy.sparse .npz, .graphml or .gml (also .gz-compressed).
           Node ids other than the integers 0..n-1 are kept as labels.
-  VALUES  .npy array, or a .csv/.tsv/.txt table: one value per line in node
-          order, or 'node,value' rows matched to the graph's node ids.
+  VALUES  'node,value' rows (.csv/.tsv/.txt, header optional): matched to the
+          graph by node id; ids no edge mentions become isolated nodes.
+          Or one value per line (or a .npy array): line i is node id i, for
+          integer ids >= 0 (ids 0..m-1 no edge mentions become isolated
+          nodes); refused for other ids, which need 'node,value' rows.
 
 result:
   CSV with columns node,value: one row per maximum (minimum with --minima),
-  in node order. --all writes every node with a third column is_max
+  by node id (integer ids), else in the order nodes first appear. --all writes every node with a third column is_max
   (is_min). -o writes the file atomically and never over an input file.
 
 examples:
@@ -221,13 +224,19 @@ def _graph_formats():
 
 
 def _read_graph_and_values(args):
-    """The graph file, its node labels (names, else ids) and one channel of values from the values file."""
-    from .io import read_graph, read_values
+    """The graph file, its node labels (names, else ids) and one channel of values from the values
+    file (matched by node id; see `graphmax.io.values_for_graph`): nodes only the values file names
+    are added to the graph as isolated nodes."""
+    from .io import read_graph, values_for_graph
 
     graph = read_graph(args.graph, format=args.graph_format, directed=True if args.directed else None,
                        weight_column=args.weight_column)
-    labels = graph.names if graph.names is not None else range(graph.n)
-    values = read_values(args.values, column=args.column, names=labels)
+    if graph.num_edges == 0:
+        raise ValueError(
+            f"graph file {args.graph!r} has no edges (an empty file, only a header row, or only self-loops); "
+            "expected one 'source,target' row per edge"
+        )
+    graph, labels, values = values_for_graph(graph, args.values, column=args.column)
     if values.ndim != 1:
         raise ValueError(
             f"values file {args.values!r} has {values.shape[1]} channels (shape {values.shape}); "
@@ -254,13 +263,24 @@ def _run_maxima(args):
         min_neighbors=args.min_neighbors,
         nan_policy=args.nan_policy,
     )
+    order = _node_order(labels)
     if args.all:
-        columns = {"node": list(labels), "value": values, "is_min" if args.minima else "is_max": mask}
+        columns = {"node": [labels[i] for i in order], "value": values[order],
+                   "is_min" if args.minima else "is_max": mask[order]}
     else:
-        keep = np.flatnonzero(mask)
+        keep = order[mask[order]]
         columns = {"node": [labels[i] for i in keep], "value": values[keep]}
     _emit(args, columns, dump_result, write_result)
     return 0
+
+
+def _node_order(labels):
+    """Output rows: by node id where every id is an integer, else in the graph file's order."""
+    import numpy as np
+
+    if all(isinstance(v, int) for v in labels):
+        return np.argsort(np.asarray(labels, dtype=np.int64), kind="stable")
+    return np.arange(len(labels))
 
 
 def _emit(args, columns, dump_result, write_result, picture=None):
@@ -476,6 +496,18 @@ def _run_peaks(args):
     return _run_graph_peaks(args)
 
 
+def _computed(values):
+    """A computed float column (a difference of two values read) to 15 significant digits,
+    the precision float64 keeps for decimal input: 0.515152 - 0.030303 is written 0.484849,
+    not 0.48484900000000003. Integer columns pass as they are."""
+    import numpy as np
+
+    values = np.asarray(values)
+    if values.dtype.kind != "f":
+        return values
+    return [float(f"{v:.15g}") for v in values.tolist()]
+
+
 def _check_plot_dependency(args):
     if args.plot is None:
         return
@@ -496,12 +528,12 @@ def _run_graph_peaks(args):
     import numpy as np
 
     from ._peaks import find_peaks
-    from .io import dump_result, read_values, write_result
+    from .io import dump_result, values_for_graph, write_result
 
     graph, names, values = _read_graph_and_values(args)
     labels = None
     if args.labels is not None:
-        labels = read_values(args.labels, names=names)
+        _, _, labels = values_for_graph(graph, args.labels, role="labels", add_nodes=False)
         if labels.ndim != 1 or labels.dtype.kind not in "biu":
             raise ValueError(f"labels file {args.labels!r} must hold one integer per node")
     _check_plot_dependency(args)
@@ -523,7 +555,7 @@ def _run_graph_peaks(args):
         "node": node_names(peaks.nodes),
         "value": peaks.values,
         "plateau_size": peaks.plateau_size,
-        "prominence": peaks.prominence,
+        "prominence": _computed(peaks.prominence),
         "saddle": node_names(peaks.saddle),
         "parent": node_names(peaks.parent),
     }
@@ -548,10 +580,9 @@ def _read_image(path):
         raise FileNotFoundError(f"image file not found: {path!r}")
     suffix = os.path.splitext(path.lower())[1]
     if suffix == ".npy":
-        try:
-            return np.load(path, allow_pickle=False)
-        except Exception as exc:  # noqa: BLE001 -- np.load raises several types on bad files
-            raise ValueError(f"image file {path!r} is not a readable .npy array: {exc}") from None
+        from .io import load_npy
+
+        return load_npy(path, f"image file {path!r}")
     if suffix not in _IMAGE_SUFFIXES:
         raise ValueError(f"cannot read image {path!r}: expected .npy or one of {', '.join(_IMAGE_SUFFIXES)}")
     try:
@@ -604,7 +635,7 @@ def _run_image_peaks(args):
     columns = {name: coords[:, j] for j, name in enumerate(axes)}
     columns["value"] = image[tuple(coords.T)]
     if args.min_prominence is not None:
-        columns["prominence"] = grid.prominence(image, labels=labels)[tuple(coords.T)]
+        columns["prominence"] = _computed(grid.prominence(image, labels=labels)[tuple(coords.T)])
     picture = None
     if args.plot is not None:
         from .plot import plot_image_peaks

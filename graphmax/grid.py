@@ -25,57 +25,81 @@ _MODE_CODES = {
 }
 
 
+# Sentinel: the deprecated `allow_border` spelling was not passed.
+_UNSET = object()
+
+_SMALL_IMAGE_WARNING = "maxima can't exist for an image with any dimension smaller 3 if borders aren't allowed"
+
+
 def local_maxima(
     image,
-    *,
+    footprint=None,
     connectivity=None,
-    mode="plateau",
-    allow_border=True,
-    min_neighbors=1,
-    nan_policy="raise",
     indices=False,
+    allow_borders=True,
+    *,
+    mode="plateau",
+    min_neighbors=None,
+    nan_policy="raise",
+    allow_border=_UNSET,
 ):
-    """Boolean mask of the local maxima of an n-D image.
+    """Local maxima of an n-D image: ``skimage.morphology.local_maxima``, compiled.
 
     The image is the signal on its grid graph: pixels are nodes, and two
-    pixels are neighbours when at most `connectivity` of their coordinates
-    differ, each by 1. Out-of-image neighbours do not exist.
+    pixels are neighbours when one lies at a step of the neighbourhood
+    (`footprint` or `connectivity`) from the other. The first five
+    parameters are scikit-image's, in its order, with its defaults; the
+    answer is scikit-image's on every dtype (differences: Notes).
 
     Parameters
     ----------
     image : array_like, at least 1-D
-        Pixel values (bool, int, uint or float; ±inf allowed).
+        Pixel values (bool, int, uint or float of any width; ±inf allowed).
+    footprint : array_like of bool, optional
+        The neighbourhood: an array with ``image.ndim`` dimensions, each of
+        length 3, centred on the pixel; True entries other than the centre
+        are neighbour steps. Read as undirected (a step or its opposite makes
+        two pixels neighbours); the centre entry is ignored. Overrides
+        `connectivity`.
     connectivity : int, optional
         Neighbours differ by 1 in at most this many coordinates, as in
         ``scipy.ndimage.generate_binary_structure``: 1 gives the axis
-        neighbours (4 in 2-D), ``image.ndim`` (the default) the full
-        ``3**ndim - 1`` neighbourhood (8 in 2-D).
-    mode : {"plateau", "strict", "nonstrict"}
+        neighbours (4 in 2-D), ``image.ndim`` or more (the default:
+        ``image.ndim``) the full ``3**ndim - 1`` neighbourhood (8 in 2-D);
+        below 1 means 1. Ignored when `footprint` is given.
+    indices : bool, default False
+        Return the coordinates of the maxima, a tuple of ``image.ndim``
+        int64 arrays (as ``np.nonzero``), instead of the mask.
+    allow_borders : bool, default True
+        False: a plateau touching the image border (strict/nonstrict: a
+        pixel on the border) is not a maximum. So an image with a side
+        shorter than 3 has no maxima, and a UserWarning says so (as in
+        scikit-image).
+    mode : {"plateau", "strict", "nonstrict"}, keyword-only
         As `graphmax.local_maxima`: ``"strict"``: every neighbour is lower;
         ``"nonstrict"``: none is higher; ``"plateau"`` (default): the pixel
         lies in a connected set of equal values (a plateau) none of whose
-        members has a higher neighbour -- what
-        ``skimage.morphology.local_maxima`` computes.
-    allow_border : bool, default True
-        False: plateau mode -- a plateau touching the image border is not a
-        maximum (scikit-image's ``allow_borders=False``); strict/nonstrict --
-        a pixel on the border is not a maximum. So an image with a dimension
-        shorter than 3 has no maxima.
-    min_neighbors : int, default 1
+        members has a higher neighbour -- what scikit-image computes.
+    min_neighbors : int, optional, keyword-only
         A pixel (plateau mode: a plateau) with fewer neighbours outside
-        itself is never a maximum. 1 rules out a constant image, as in
-        scikit-image; 0 gives the vacuous reading.
-    nan_policy : {"raise", "omit"}
+        itself is never a maximum. None (default): scikit-image's rule. That
+        is 1 (a constant image has no maxima) whenever the neighbourhood
+        holds both axis steps of every axis longer than 1 (every
+        `connectivity` does); for a footprint that does not, scikit-image
+        pads the image with its minimum, and so does graphmax: a plateau
+        without neighbours is then a maximum, unless it is at the image's
+        minimum and touches the border. In strict/nonstrict mode None is 1.
+    nan_policy : {"raise", "omit"}, keyword-only
         ``"omit"`` removes NaN pixels: never maxima, never anyone's
         neighbour (the image border stays where it is).
-    indices : bool, default False
-        Return the maxima's coordinates, an int array of shape
-        ``(N, image.ndim)`` in row-major order (as ``np.argwhere``), instead
-        of the mask.
+    allow_border : bool, keyword-only
+        Deprecated spelling of `allow_borders` (DeprecationWarning).
 
     Returns
     -------
-    ndarray of bool, shape ``image.shape`` (or int, shape ``(N, image.ndim)``)
+    ndarray of bool, shape ``image.shape``, or tuple of ndarray of int64
+        The mask of the maxima, or with `indices` their coordinates in
+        row-major order.
 
     See Also
     --------
@@ -84,12 +108,18 @@ def local_maxima(
     Notes
     -----
     Equal to ``graphmax.local_maxima(grid_adjacency(image.shape,
-    connectivity), image.ravel(), mode=mode)`` reshaped, for every mode (with
-    ``allow_border=True``), and in plateau mode to
-    ``skimage.morphology.local_maxima(image, connectivity=connectivity,
-    allow_borders=allow_border)``, on every dtype. Unlike scikit-image, a
-    0-d image raises and a too-small image with ``allow_border=False`` gives
-    no warning (just no maxima).
+    connectivity), image.ravel(), mode=mode)`` reshaped, for every mode
+    (with ``allow_borders=True``), and in plateau mode to
+    ``skimage.morphology.local_maxima`` with the same arguments, except:
+
+    - a footprint that is not symmetric, or whose centre is False:
+      scikit-image's answer depends on its scan order there (the mirrored
+      image does not give the mirrored answer; with a False centre it drops
+      one neighbour step), graphmax reads the footprint as undirected;
+    - NaN raises (scikit-image gives a mask that depends on where the NaN
+      lies); float16 works (scikit-image raises TypeError);
+    - a 0-d image raises ValueError (scikit-image too, with numpy's
+      message); `connectivity` must be a number (NaN and bool refused).
 
     1. Map the values losslessly to a dtype the kernels compile for
        (uint8/uint16 as they are, else float64/int64/uint64), reversed for
@@ -104,7 +134,8 @@ def local_maxima(
        equal neighbours into the candidates (SIMD sweeps, then a parallel
        depth-first spread); every candidate left is on a maximum plateau, and
        winning plateaus are never flooded. With ``nan_policy="omit"`` NaN
-       pixels or ``min_neighbors > 1``, a flood fill per plateau decides
+       pixels, ``min_neighbors > 1``, or ``min_neighbors=1`` with a
+       footprint that leaves out an axis, a flood fill per plateau decides
        instead (it counts the distinct pixels around each plateau).
 
     Cost O(n K) for K neighbours per pixel; no adjacency is built. Measured
@@ -125,37 +156,43 @@ def local_maxima(
     array([[0, 0, 0, 0, 0],
            [0, 0, 0, 0, 1],
            [0, 0, 0, 0, 0]])
-    >>> local_maxima(image, allow_border=False, indices=True)
-    array([[1, 1],
-           [1, 2]])
+    >>> local_maxima(image, allow_borders=False, indices=True)
+    (array([1, 1]), array([1, 2]))
     """
-    return _extrema(image, connectivity, mode, allow_border, min_neighbors, nan_policy, indices, reverse=False)
+    allow_borders = _deprecated_allow_border(allow_borders, allow_border)
+    return _extrema(image, footprint, connectivity, indices, allow_borders, mode, min_neighbors, nan_policy,
+                    reverse=False)
 
 
 def local_minima(
     image,
-    *,
+    footprint=None,
     connectivity=None,
-    mode="plateau",
-    allow_border=True,
-    min_neighbors=1,
-    nan_policy="raise",
     indices=False,
+    allow_borders=True,
+    *,
+    mode="plateau",
+    min_neighbors=None,
+    nan_policy="raise",
+    allow_border=_UNSET,
 ):
-    """Boolean mask of the local minima: `local_maxima` of the order-reversed image.
+    """Local minima: `local_maxima` of the order-reversed image (``skimage.morphology.local_minima``).
 
     The reversal is exact for every dtype (no overflow on unsigned or
     ``INT64_MIN``, no negation of bool). Parameters as `local_maxima`; in
-    plateau mode equal to ``skimage.morphology.local_minima``.
+    plateau mode equal to ``skimage.morphology.local_minima`` (where
+    padding is used it is with the image's maximum).
 
     Examples
     --------
     >>> local_minima([3, 1, 1, 2, 0]).astype(int)
     array([0, 1, 1, 0, 1])
-    >>> local_minima([3, 1, 1, 2, 0], mode="nonstrict", allow_border=False).astype(int)
+    >>> local_minima([3, 1, 1, 2, 0], mode="nonstrict", allow_borders=False).astype(int)
     array([0, 1, 1, 0, 0])
     """
-    return _extrema(image, connectivity, mode, allow_border, min_neighbors, nan_policy, indices, reverse=True)
+    allow_borders = _deprecated_allow_border(allow_borders, allow_border)
+    return _extrema(image, footprint, connectivity, indices, allow_borders, mode, min_neighbors, nan_policy,
+                    reverse=True)
 
 
 def grid_adjacency(shape, connectivity=None):
@@ -262,24 +299,130 @@ def _neighbour_offsets(shape, connectivity):
     steps = np.indices((3,) * ndim).reshape(ndim, -1).T - 1
     nonzero = np.count_nonzero(steps, axis=1)
     deltas = np.ascontiguousarray(steps[(nonzero >= 1) & (nonzero <= connectivity)], dtype=np.int64)
-    strides = np.cumprod((1,) + tuple(shape[:0:-1]), dtype=np.int64)[::-1]
-    return deltas, deltas @ strides
+    return deltas, deltas @ _strides(shape)
+
+
+def _strides(shape):
+    """Raveled (C order) step of each axis, int64."""
+    return np.cumprod((1,) + tuple(shape[:0:-1]), dtype=np.int64)[::-1]
 
 
 # -- the pipeline -----------------------------------------------------------------------------
-def _extrema(image, connectivity, mode, allow_border, min_neighbors, nan_policy, indices, reverse):
+def _deprecated_allow_border(allow_borders, allow_border):
+    if allow_border is _UNSET:
+        return allow_borders
+    if allow_borders is not True:
+        raise TypeError("give `allow_borders` only (`allow_border` is its deprecated spelling), not both")
+    import warnings
+
+    warnings.warn(
+        "`allow_border` is deprecated: pass `allow_borders` (scikit-image's name)", DeprecationWarning, stacklevel=3
+    )
+    return allow_border
+
+
+def _skimage_flag(value, name):
+    """A flag as scikit-image reads it (its truth value), for bools and integers only."""
+    if isinstance(value, (bool, np.bool_, numbers.Integral)):
+        return bool(value)
+    raise TypeError(f"`{name}` must be True or False, got {value!r}")
+
+
+def _neighbourhood(footprint, connectivity, ndim):
+    """The undirected neighbour steps, as a boolean ``(3,) * ndim`` array with a False centre.
+
+    `connectivity` as ``scipy.ndimage.generate_binary_structure`` reads it
+    (below 1: 1; ndim or more: every step), as scikit-image does; a
+    `footprint` must have `ndim` axes of length 3 (scikit-image's rule), is
+    made symmetric and loses its centre.
+    """
+    if connectivity is not None and (
+        isinstance(connectivity, (bool, np.bool_))
+        or not isinstance(connectivity, numbers.Real)
+        or connectivity != connectivity
+    ):
+        raise TypeError(f"`connectivity` must be a number, got {connectivity!r}")
+    if footprint is None:
+        c = ndim if connectivity is None else max(connectivity, 1)
+        steps = np.indices((3,) * ndim).reshape(ndim, -1) - 1
+        near = np.count_nonzero(steps, axis=0).reshape((3,) * ndim)
+        hood = (near >= 1) & (near <= c)
+    else:
+        fp = np.asarray(footprint)
+        if fp.dtype.kind not in "biuf":
+            raise TypeError(f"`footprint` must be an array of bools, got dtype {fp.dtype}")
+        if fp.ndim != ndim:
+            raise ValueError(f"`footprint` must have image.ndim={ndim} dimensions, got shape {fp.shape}")
+        if any(s != 3 for s in fp.shape):
+            raise ValueError(
+                f"`footprint` must have length 3 along every axis (the pixel and its adjacent pixels), "
+                f"got shape {fp.shape}"
+            )
+        hood = fp != 0
+        hood = hood | hood[(slice(None, None, -1),) * ndim]
+        hood[(1,) * ndim] = False
+    return hood
+
+
+def _joins_axes(hood, shape):
+    """Whether `hood` holds the unit step of every axis longer than 1: then every pixel is
+    linked to the whole image and scikit-image's padding rule is ``min_neighbors=1``."""
+    ndim = len(shape)
+    if not hood.any():
+        return False
+    for j, s in enumerate(shape):
+        if s > 1 and not hood[tuple(2 if i == j else 1 for i in range(ndim))]:
+            return False
+    return True
+
+
+def _extrema(image, footprint, connectivity, indices, allow_borders, mode, min_neighbors, nan_policy, reverse):
     a = _as_image(image)
-    connectivity = _check_connectivity(connectivity, a.ndim)
+    hood = _neighbourhood(footprint, connectivity, a.ndim)
+    indices = _skimage_flag(indices, "indices")
+    allow_borders = _skimage_flag(allow_borders, "allow_borders")
     mode = _check_mode(mode)
-    allow_border = _check_flag(allow_border, "allow_border")
-    min_neighbors = _check_int(min_neighbors, "min_neighbors", 0)
+    if min_neighbors is not None:
+        min_neighbors = _check_int(min_neighbors, "min_neighbors", 0)
     nan_policy = check_nan_policy(nan_policy)
-    indices = _check_flag(indices, "indices")
     if a.size == 0:
         mask = np.zeros(a.shape, dtype=bool)
+    elif not allow_borders and min(a.shape) < 3:
+        import warnings
+
+        warnings.warn(_SMALL_IMAGE_WARNING, UserWarning, stacklevel=3)
+        mask = np.zeros(a.shape, dtype=bool)
     else:
-        mask = _grid_maxima(a, connectivity, mode, allow_border, min_neighbors, nan_policy, reverse)
-    return np.argwhere(mask) if indices else mask
+        mask = _rule_maxima(a, hood, allow_borders, mode, min_neighbors, nan_policy, reverse)
+    return np.nonzero(mask) if indices else mask
+
+
+def _rule_maxima(a, hood, allow_borders, mode, min_neighbors, nan_policy, reverse):
+    """`_grid_maxima` under the rule `min_neighbors` (None: scikit-image's) picks."""
+    joined = _joins_axes(hood, a.shape)
+    if min_neighbors is not None or mode != "plateau" or joined:
+        return _grid_maxima(a, hood, mode, allow_borders, 1 if min_neighbors is None else min_neighbors,
+                            nan_policy, reverse, joined)
+    # scikit-image's rule for a footprint that leaves out an axis: the image padded with its
+    # minimum (maximum for minima), no neighbour count, the pad cut off again.
+    if not allow_borders:
+        return _grid_maxima(a, hood, mode, False, 0, nan_policy, reverse, joined)
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        if nan.all():
+            return np.zeros(a.shape, dtype=bool)
+        if nan_policy == "raise" and nan.any():
+            raise _nan_pixels(int(nan.sum()))
+        edge = np.nanmax(a) if reverse else np.nanmin(a)
+    else:
+        edge = a.max() if reverse else a.min()
+    padded = np.pad(a, 1, mode="constant", constant_values=edge)
+    inner = (slice(1, -1),) * a.ndim
+    return _grid_maxima(padded, hood, mode, False, 0, nan_policy, reverse, False)[inner]
+
+
+def _nan_pixels(count):
+    return ValueError(f"`image` contains {count} NaN value(s); pass nan_policy='omit' to drop NaN pixels")
 
 
 def _pixel_values(a, reverse):
@@ -297,10 +440,23 @@ def _pixel_values(a, reverse):
     return kernel_values(flat, reverse=reverse)
 
 
-def _grid_maxima(a, connectivity, mode, allow_border, min_neighbors, nan_policy, reverse):
+def _grid_maxima(a, hood, mode, allow_border, min_neighbors, nan_policy, reverse, joined):
+    """The mask of the maxima of `a` (non-empty) over the steps of `hood`; `joined`: `_joins_axes`."""
+    if not hood.any():
+        # No neighbours: every pixel is its own plateau, with nothing around it.
+        mask = np.full(a.shape, min_neighbors == 0)
+        if a.dtype.kind == "f":
+            nan = np.isnan(a)
+            if nan.any() and nan_policy == "raise":
+                raise _nan_pixels(int(nan.sum()))
+            mask &= ~nan
+        if not allow_border:
+            _zero_border(mask, np.ones(a.ndim, dtype=np.int64))
+        return mask
     x = _pixel_values(a, reverse)
     shape = np.array(a.shape, dtype=np.int64)
-    deltas, offsets = _neighbour_offsets(a.shape, connectivity)
+    deltas = np.ascontiguousarray(np.argwhere(hood) - 1, dtype=np.int64)
+    offsets = deltas @ _strides(a.shape)
     code = _MODE_CODES[mode]
     state, nan_count, candidates = _grid_kernels.classify(
         x, shape, deltas, offsets, code, min_neighbors, allow_border, False
@@ -308,9 +464,7 @@ def _grid_maxima(a, connectivity, mode, allow_border, min_neighbors, nan_policy,
     nan_aware = False
     if nan_count:
         if nan_policy == "raise":
-            raise ValueError(
-                f"`image` contains {nan_count} NaN value(s); pass nan_policy='omit' to drop NaN pixels"
-            )
+            raise _nan_pixels(nan_count)
         # The first pass read NaN neighbours as values; redo it without them.
         nan_aware = True
         state, _, candidates = _grid_kernels.classify(
@@ -318,7 +472,9 @@ def _grid_maxima(a, connectivity, mode, allow_border, min_neighbors, nan_policy,
         )
     if candidates:
         threads = numba.get_num_threads()
-        if not nan_aware and min_neighbors <= 1:
+        # The spread needs no neighbour count: min_neighbors 0, or 1 where only a constant image
+        # (every pixel a candidate) has a plateau with no pixel around it.
+        if not nan_aware and (min_neighbors == 0 or (min_neighbors == 1 and joined)):
             n_bands = threads if candidates >= 1024 else 1
             # Two SIMD sweeps first when plateaus are common (8-bit photos: 20-40% of
             # pixels are candidates): on moon they cut the step from 0.76 to 0.30 ms;
@@ -336,24 +492,24 @@ def _grid_maxima(a, connectivity, mode, allow_border, min_neighbors, nan_policy,
 # -- peaks (SPEC section 7): a drop-in for skimage.feature.peak_local_max -------------------------
 def find_peaks(
     image,
-    *,
     min_distance=1,
     threshold_abs=None,
     threshold_rel=None,
     exclude_border=True,
-    indices=True,
     num_peaks=np.inf,
     footprint=None,
     labels=None,
     num_peaks_per_label=np.inf,
     p_norm=np.inf,
+    *,
+    indices=True,
     min_prominence=None,
 ):
     """Peak coordinates of an n-D image: ``skimage.feature.peak_local_max``, compiled.
 
-    Same parameters and the same coordinates in the same order as
-    scikit-image's ``peak_local_max`` (ties included; the few differences are
-    listed in Notes), many times faster.
+    The same parameters, in the same positions, and the same coordinates in
+    the same order as scikit-image's ``peak_local_max`` (ties included; the
+    few differences are listed in Notes), many times faster.
 
     Parameters
     ----------
@@ -370,9 +526,6 @@ def find_peaks(
     exclude_border : bool, int or tuple of int, default True
         Width of the border (per axis for a tuple) where peaks are not
         reported; True means `min_distance`, False means 0.
-    indices : bool, default True
-        Return coordinates; False returns a boolean mask of the peaks
-        instead (scikit-image's former ``indices=False``).
     num_peaks : int or inf
         Keep at most this many peaks (the first in the output order).
     footprint : array_like of bool, optional
@@ -384,6 +537,9 @@ def find_peaks(
         At most this many peaks per label.
     p_norm : float, default inf
         The Minkowski norm of the spacing, in ``[1, inf]`` (inf: Chebyshev).
+    indices : bool, default True, keyword-only
+        Return coordinates; False returns a boolean mask of the peaks
+        instead (scikit-image's former ``indices=False``).
     min_prominence : float, optional
         graphmax's extension: only pixels of topographic prominence at least
         this (`prominence`, full connectivity; within each label with
@@ -418,12 +574,18 @@ def find_peaks(
        set to the lowest value of the dtype, exactly as scikit-image, then
        steps 2-3 again over all labels when more than `num_peaks` remain.
 
-    Differences from ``peak_local_max`` 0.26: NaN raises; bool images work
+    Differences from ``peak_local_max`` 0.26: int64 and uint64 images are
+    compared exactly (scikit-image's maximum filter rounds them to float64,
+    so beyond 2**53 it loses peaks and invents others: on ``np.array([0, 2,
+    2**64 - 1, 2, 0], dtype=np.uint64)`` it finds none, graphmax ``[[2]]``;
+    see ``docs/images.md``); NaN raises; bool images work
     (scikit-image fails); on unsigned images a candidate of value 0 (only
     possible with a negative `threshold_abs`) sorts last, not first (there
     ``-intensities`` wraps around); an empty result has ``image.ndim``
     columns (scikit-image: 2 with `labels`); `min_distance` and the counts
-    must be integers; options are keyword-only.
+    must be integers. The parameters up to `p_norm` are scikit-image's, in
+    its order (positional or keyword); `indices` and `min_prominence` are
+    keyword-only.
 
     Examples
     --------

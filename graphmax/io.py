@@ -286,6 +286,8 @@ def _read_edge_list(path, delimiter, directed, weight_column, header):
                 ncols = len(sniffed[first_data][1])
             else:  # no data rows
                 ncols = len(header_names) if header_names else 2
+            if ncols < 2:
+                _explain_one_column(sniffed[first_data:] or sniffed, delimiter, where)
             cols = _edge_columns(header_names, ncols, weight_column, where)
             skip = sniffed[0][0] if has_header else 0
             columns = None
@@ -321,6 +323,22 @@ def _edge_header(sniffed, header):
         if below and all(len(r) > j and _ints(np.array([r[j]])) is not None for r in below):
             return True
     return all(s.lower() in _EDGE_HEADER_WORDS for s in first)
+
+
+def _explain_one_column(rows, delimiter, where):
+    """Raise for an edge list whose rows have one field: name the separator that would split them."""
+    text = "".join(fields[0] for _, fields in rows[:20])
+    others = {"\t": ("tab", ".tsv", "tsv"), ",": ("comma", ".csv", "csv"), " ": ("space", ".txt", "edgelist"),
+              ";": ("semicolon", None, None)}
+    for sep, (name, ext, fmt) in others.items():
+        if sep != delimiter and sep in text.strip():
+            fix = f"rename it to {ext} or pass --graph-format {fmt} (format={fmt!r})" if ext else \
+                f"pass delimiter={sep!r}"
+            raise ValueError(
+                f"{where}: its rows have one field when split at {delimiter or 'whitespace'!r}, "
+                f"but they contain {name}s: is it {name}-separated? {fix}"
+            )
+    raise ValueError(f"{where}: expected at least 2 columns (source, target), got 1")
 
 
 def _edge_columns(header, ncols, weight_column, where):
@@ -519,19 +537,150 @@ def read_values(path, *, column=None, names=None, delimiter=None):
         )
     if names is not None:
         names = list(names)
+    ids, values, linenos = _read_node_values(path, column, delimiter)
+    where = f"values file {path!r}"
+    if ids is None:
+        if names is not None and values.shape[0] != len(names):
+            raise ValueError(f"{where} has {values.shape[0]} values, but the graph has {len(names)} nodes")
+        return values
+    return _map_to_nodes(ids, values, linenos, names, where)
+
+
+def _read_node_values(path, column, delimiter):
+    """``(ids, values, linenos)`` of a values file; `ids` is None when it has no node column."""
+    ext = _extension(path)
     if _VALUE_FORMATS[ext] == "npy":
-        return _read_npy(path, column, names)
+        return None, _read_npy(path, column), None
     if delimiter is None:
         delimiter = _DELIMITERS[_VALUE_FORMATS[ext]]
-    return _read_value_table(path, delimiter, column, names)
+    return _read_value_table(path, delimiter, column)
 
 
-def _read_npy(path, column, names):
+def values_for_graph(graph, path, *, column=None, role="values", add_nodes=True):
+    """The values a file gives the nodes of `graph`, by the command line's rule.
+
+    - A file with a node column (``node,value`` rows) is matched by node id
+      (compared as text with the graph's labels, or with ``0..n-1``). With
+      `add_nodes`, ids that no edge mentions become isolated nodes, appended
+      in the file's order; otherwise they are an error. Every node of the
+      graph needs exactly one value.
+    - A file without one (one value per line, or a ``.npy`` array) is in
+      node-id order: line ``i`` is node ``i``. This needs integer node ids
+      ``>= 0``; the file must cover every id the graph uses, and with
+      `add_nodes` the ids ``0..m-1`` no edge mentions become isolated nodes.
+      Other ids (text, negative) are refused: the file must name its nodes.
+
+    Returns
+    -------
+    (Graph, list, ndarray)
+        The graph (with the isolated nodes added, if any), every node's label,
+        and the values in node order.
+    """
+    path = _check_file(path, role)
+    where = f"{role} file {path!r}"
+    ext = _extension(path)
+    if ext not in _VALUE_FORMATS:
+        raise ValueError(
+            f"cannot tell the format of {where} from its extension {ext!r}; expected one of {sorted(_VALUE_FORMATS)}"
+        )
+    ids, values, linenos = _read_node_values(path, column, None)
+    labels = list(range(graph.n)) if graph.names is None else list(graph.names)
+    if ids is None:
+        by_id, new = _positional(labels, values, where, add_nodes)
+    else:
+        by_id, new = _keyed(labels, ids, values, linenos, where, add_nodes)
+    if new:
+        graph = _with_isolated_nodes(graph, len(new), None if _is_range(labels + new) else labels + new)
+        labels = labels + new
+    return graph, labels, by_id
+
+
+def _is_int_label(label):
+    return isinstance(label, (int, np.integer)) and not isinstance(label, (bool, np.bool_))
+
+
+def _is_range(labels):
+    return all(_is_int_label(v) and v == i for i, v in enumerate(labels))
+
+
+def _positional(labels, values, where, add_nodes):
+    """Values in node-id order (line i is node id i), gathered into the graph's node order."""
+    m = values.shape[0]
+    if not all(_is_int_label(v) and v >= 0 for v in labels):
+        example = next(v for v in labels if not (_is_int_label(v) and v >= 0))
+        raise ValueError(
+            f"{where} has no node column, so its line i is node id i; but the graph's node ids are not "
+            f"integers >= 0 (e.g. {example!r}). Write 'node,value' rows (header 'node,value', one row per node)"
+        )
+    top = max(labels, default=-1)
+    if m <= top:
+        raise ValueError(
+            f"{where} has {m} values (node ids 0..{m - 1} in order), but the graph has node id {top}; "
+            f"give one value per id 0..{top}, or write 'node,value' rows"
+        )
+    codes = np.asarray(labels, dtype=np.int64)
+    used = np.zeros(m, dtype=bool)
+    used[codes] = True
+    unused = np.flatnonzero(~used)
+    if unused.size and not add_nodes:
+        shown = ", ".join(map(str, unused[:5].tolist())) + (", ..." if unused.size > 5 else "")
+        raise ValueError(
+            f"{where} has {m} values (node ids 0..{m - 1} in order), but the graph has no node {shown}"
+        )
+    new = unused.tolist()
+    return values[np.concatenate([codes, unused])], new
+
+
+def _keyed(labels, ids, values, linenos, where, add_nodes):
+    index = {}
+    for i, name in enumerate(labels):
+        index.setdefault(str(name), i)
+    if len(index) != len(labels):
+        raise ValueError("graph node labels are not unique as text, so values cannot be matched by node id")
+    ints = all(_is_int_label(v) for v in labels)
+    new, position = [], np.empty(ids.shape[0], dtype=np.int64)
+    unknown = []
+    for row, text in enumerate(ids.tolist()):
+        p = index.get(text)
+        if p is None:
+            if not add_nodes:
+                unknown.append(row)
+                continue
+            p = index[text] = len(labels) + len(new)
+            as_int = _ints(np.array([text]))
+            new.append(int(as_int[0]) if ints and as_int is not None else text)
+        position[row] = p
+    if unknown:
+        shown = ", ".join(f"{str(ids[i])!r} (line {linenos[i]})" for i in unknown[:5])
+        raise ValueError(f"{where}: {len(unknown)} node id(s) are not nodes of the graph: {shown}")
+    total = len(labels) + len(new)
+    seen = np.full(total, -1, dtype=np.int64)
+    for i, p in enumerate(position):
+        if seen[p] >= 0:
+            raise ValueError(
+                f"{where}: node {str(ids[i])!r} has more than one value (lines {linenos[seen[p]]} and {linenos[i]})"
+            )
+        seen[p] = i
+    missing = np.flatnonzero(seen < 0)
+    if missing.size:
+        shown = ", ".join(repr(labels[i]) for i in missing[:5])
+        more = ", ..." if missing.size > 5 else ""
+        raise ValueError(f"{where} gives no value for {missing.size} of the graph's {len(labels)} nodes: {shown}{more}")
+    out = np.empty_like(values)
+    out[position] = values
+    return out, new
+
+
+def _with_isolated_nodes(graph, k, names):
+    """`graph` with `k` more nodes that have no edges."""
+    indptr = np.concatenate([graph.indptr, np.full(k, graph.indptr[-1], dtype=graph.indptr.dtype)])
+    g = Graph(graph.n + k, indptr, graph.indices, graph.weights, names)
+    return _known_symmetric(g) if graph.symmetry_known and graph.is_symmetric else g
+
+
+def _read_npy(path, column):
     where = f"values file {path!r}"
-    try:
-        a = np.load(path, allow_pickle=False)
-    except Exception as exc:  # noqa: BLE001 -- np.load raises several types on bad files
-        raise ValueError(f"{where} is not a readable .npy array: {exc}") from None
+    a = load_npy(path, where)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{where} must hold bool, integer or float values, got dtype {a.dtype}")
     if a.ndim not in (1, 2):
@@ -542,12 +691,29 @@ def _read_npy(path, column, names):
         if a.ndim != 2 or not 0 <= column < a.shape[1]:
             raise ValueError(f"`column`={column} is out of range for {where} of shape {a.shape}")
         a = a[:, column]
-    if names is not None and a.shape[0] != len(names):
-        raise ValueError(f"{where} has {a.shape[0]} values, but the graph has {len(names)} nodes")
     return a
 
 
-def _read_value_table(path, delimiter, column, names):
+def load_npy(path, where):
+    """``numpy.load`` of a ``.npy`` array file, with an error that says what is wrong with it."""
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic != b"\x93NUMPY":
+        raise ValueError(
+            f"{where} is not a .npy file (it does not start with numpy's .npy signature; "
+            "save arrays with numpy.save, or give a .csv/.txt table)"
+        )
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise ValueError(f"{where} holds Python objects, not numbers; save a numeric array") from None
+        raise ValueError(f"{where} is a damaged .npy file: {exc}") from None
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"{where} is a damaged .npy file: {exc}") from None
+
+
+def _read_value_table(path, delimiter, column):
     where = f"values file {path!r}"
     try:
         with _open_text(path) as f:
@@ -582,10 +748,8 @@ def _read_value_table(path, delimiter, column, names):
     label = repr(header[value_col]) if header else value_col
     values = _numbers(table[:, value_col], linenos, where, label)
     if not node_col:
-        if names is not None and values.shape[0] != len(names):
-            raise ValueError(f"{where} has {values.shape[0]} values, but the graph has {len(names)} nodes")
-        return values
-    return _map_to_nodes(table[:, 0], values, linenos, names, where)
+        return None, values, linenos
+    return table[:, 0], values, linenos
 
 
 def _map_to_nodes(ids, values, linenos, names, where):
@@ -636,7 +800,13 @@ def dump_result(columns, file, *, format="csv"):
     ``"csv"``/``"tsv"``: a header row, then one row per entry (bools as
     ``True``/``False``, floats in shortest round-trip form, ``nan``/``inf``).
     ``"json"``: a list of records ``[{"node": ..., "value": ..., ...}, ...]``
-    (the ``orient="records"`` of pandas); NaN and ±inf become ``null``.
+    (the ``orient="records"`` of pandas); JSON has no NaN or infinity, so
+    they are written as the strings ``"nan"``, ``"inf"`` and ``"-inf"``
+    (distinguishable, and ``float()`` reads them back).
+
+    Floats are written in the shortest form that reads back to the same
+    value of their own precision: a float32 column keeps float32's digits
+    (``0.1``, not ``0.10000000149011612``).
     """
     if format not in RESULT_FORMATS:
         raise ValueError(f"`format` must be one of {RESULT_FORMATS}, got {format!r}")
@@ -654,6 +824,8 @@ def _result_columns(columns):
     lists = []
     for name in names:
         col = columns[name]
+        if isinstance(col, np.ndarray) and col.dtype.kind == "f" and col.dtype.itemsize < 8:
+            col = [float(str(v)) for v in col]  # float32's shortest digits, not float64's of the same value
         col = col.tolist() if isinstance(col, np.ndarray) else list(col)
         lists.append([c.item() if isinstance(c, np.generic) else c for c in col])
     lengths = {name: len(col) for name, col in zip(names, lists)}
@@ -675,7 +847,7 @@ def _write_csv(file, names, lists, delimiter):
 
 
 def _json_safe(v):
-    return None if isinstance(v, float) and not math.isfinite(v) else v
+    return str(v) if isinstance(v, float) and not math.isfinite(v) else v  # "nan", "inf", "-inf"
 
 
 def _write_json(file, names, lists):

@@ -217,7 +217,7 @@ ERROR_CASES = [  # (argv given a file maker, part of the message)
     (lambda f: ["maxima", f("g.xls", "0,1\n"), KARATE_VALUES], "extension '.xls'"),
     (lambda f: ["maxima", f("g.csv", "0,1\n1,2,3\n"), KARATE_VALUES], "line 2: expected 2 fields"),
     (lambda f: ["maxima", KARATE_EDGES, f("x.csv", "node,value\n0,a\n")], "must hold numbers, got 'a'"),
-    (lambda f: ["maxima", KARATE_EDGES, f("x.csv", "1\n2\n")], "has 2 values, but the graph has 34 nodes"),
+    (lambda f: ["maxima", KARATE_EDGES, f("x.csv", "1\n2\n")], "has 2 values (node ids 0..1 in order), but the graph has node id 33"),
     (lambda f: ["maxima", KARATE_EDGES, f("x.csv", "node,value\n0,1\n")], "gives no value for 33 of the graph's 34"),
     (lambda f: [*KV, "--column", "zz"], "has no column 'zz'"),
     (lambda f: [*KV, "--weight-column", "w"], "has no column 'w'; its columns are ['source', 'target']"),

@@ -45,7 +45,8 @@ def test_graph_peaks_default(capsys):
     got = rows(out)
     assert list(got[0]) == ["node", "value", "plateau_size", "prominence", "saddle", "parent"]
     assert [int(r["node"]) for r in got] == p.nodes.tolist()
-    assert [float(r["prominence"]) for r in got] == p.prominence.tolist()
+    assert [float(r["prominence"]) for r in got] == pytest.approx(p.prominence.tolist(), rel=1e-14)
+    assert got[0]["prominence"] == "0.484849"  # 0.515152 - 0.030303, not 0.48484900000000003
     assert [r["saddle"] for r in got] == ["" if s < 0 else str(s) for s in p.saddle]
 
 

@@ -345,8 +345,14 @@ def test_values_npy_errors(tmp_path):
     with pytest.raises(TypeError, match="must hold bool, integer or float values, got dtype complex128"):
         read_values(tmp_path / "c.npy")
     np.save(tmp_path / "o.npy", np.array([1, "a"], dtype=object), allow_pickle=True)
-    with pytest.raises(ValueError, match="is not a readable .npy array"):
+    with pytest.raises(ValueError, match="holds Python objects, not numbers"):
         read_values(tmp_path / "o.npy")
+    (tmp_path / "t.npy").write_bytes((tmp_path / "c.npy").read_bytes()[:40])
+    with pytest.raises(ValueError, match="is a damaged .npy file"):
+        read_values(tmp_path / "t.npy")
+    (tmp_path / "n.npy").write_text("1\n2\n")
+    with pytest.raises(ValueError, match="is not a .npy file .*save arrays with numpy.save"):
+        read_values(tmp_path / "n.npy")
 
 
 def test_values_single_column(tmp_path):
@@ -428,8 +434,8 @@ def test_write_json(tmp_path):
     records = json.loads((tmp_path / "r.json").read_text())
     assert records == [
         {"node": "a", "value": 1.5, "is_max": True},
-        {"node": "b", "value": None, "is_max": False},
-        {"node": "c", "value": None, "is_max": True},
+        {"node": "b", "value": "nan", "is_max": False},
+        {"node": "c", "value": "inf", "is_max": True},
     ]
     numpy_columns = {"node": np.array([0, 1]), "value": np.array([2, 3], np.uint8)}
     write_result(tmp_path / "r.out", numpy_columns, format="json")
