@@ -25,7 +25,8 @@ class Prominence(NamedTuple):
         component.
     parent : ndarray of int64, shape (n,)
         The higher peak it merges into (the highest peak of the merged
-        component); -1 where `saddle` is -1.
+        component); -1 where `saddle` is -1, and (with ``border``) where the
+        higher ground is the border.
     """
 
     prominence: np.ndarray
@@ -33,8 +34,18 @@ class Prominence(NamedTuple):
     parent: np.ndarray
 
 
-def prominence(graph, x, *, return_saddle=False):
+def prominence(graph, x, *, return_saddle=False, border=None):
     """Topographic prominence of every node of a graph signal.
+
+    A peak's prominence is its height above the highest col (saddle) from
+    which higher ground can be reached; the highest peak of a connected
+    component, with no higher ground, gets its height above the
+    component's minimum. This is *not* the prominence of
+    ``scipy.signal.peak_prominences`` on 1-D signals, which counts the two
+    ends of the signal as higher ground (a side with no higher point reaches
+    the border): on ``[2.8, 3, 1, 5]`` the peak at index 1 has prominence
+    2.0 here (its col towards the 5 is the 1) and 0.2 in scipy (the 2.8
+    between it and the left end). ``border=`` gives scipy's rule.
 
     Parameters
     ----------
@@ -47,6 +58,17 @@ def prominence(graph, x, *, return_saddle=False):
         node attribute (networkx) / field (PyG).
     return_saddle : bool, default False
         Also return each peak's saddle and parent node (a `Prominence`).
+    border : array_like, optional
+        The nodes next to a border (a boolean mask of shape ``(n,)``, or
+        their positions in node order). Given, the prominence follows
+        ``scipy.signal.peak_prominences``' rule: the border is higher
+        ground, and an equal peak is not -- every node gets its height above
+        the highest col from which it reaches a strictly higher node or a
+        border node, so equal peaks, and every node of a plateau, share one
+        value, and a node that is no peak gets 0. On a path whose two ends
+        are the border this is ``peak_prominences(x, range(n))`` exactly
+        (without `wlen`). A component with no border node keeps the
+        topographic rule for its highest nodes.
 
     Returns
     -------
@@ -95,10 +117,25 @@ def prominence(graph, x, *, return_saddle=False):
     >>> p = prominence(nx.path_graph(5), [1, 4, 2, 3, 0], return_saddle=True)
     >>> p.saddle, p.parent      # node 3 merges into node 1's hill at node 2
     (array([-1, -1, -1,  2, -1]), array([-1, -1, -1,  1, -1]))
+
+    Topographic prominence, and scipy's rule with the path's ends as border:
+
+    >>> x = [2.8, 3, 1, 5]
+    >>> prominence(nx.path_graph(4), x)
+    array([0., 2., 0., 4.])
+    >>> prominence(nx.path_graph(4), x, border=[0, 3])  # the 5 touches the border: 0, as in scipy
+    array([0. , 0.2, 0. , 0. ])
+    >>> from scipy.signal import peak_prominences
+    >>> peak_prominences(x, [1])[0]
+    array([0.2])
     """
     g, a = graph_and_signal(graph, x)
     return_saddle = _check_flag(return_saddle, "return_saddle")
-    result = graph_prominence(g, a)
+    if border is None:
+        result = graph_prominence(g, a)
+    else:
+        indptr, indices, _ = g.neighbours("both")
+        result = wall_prominence(indptr, indices, a, border_mask(border, g.n))
     return result if return_saddle else result.prominence
 
 
@@ -133,6 +170,39 @@ def graph_prominence(g, a):
     order = compact(descending_order(a))
     born, death, essential, parent = _peak_kernels.superlevel_persistence(indptr, indices, order)
     return finish(a, born, death, essential, parent)
+
+
+def border_mask(border, n):
+    """`border` (a boolean mask or node positions) as a boolean mask of shape (n,)."""
+    b = np.asarray(border)
+    if b.size == 0:
+        return np.zeros(n, dtype=bool)
+    if b.dtype == np.bool_:
+        if b.shape != (n,):
+            raise ValueError(f"`border` as a mask must have one entry per node, shape ({n},), got shape {b.shape}")
+        return b
+    if b.dtype.kind not in "iu":
+        raise TypeError(f"`border` must be a boolean mask or node positions (integers), got dtype {b.dtype}")
+    b = b.ravel()
+    if b.min() < 0 or b.max() >= n:
+        bad = b[(b < 0) | (b >= n)][0]
+        raise ValueError(f"`border` holds node positions in 0..{n - 1}, got {bad}")
+    mask = np.zeros(n, dtype=bool)
+    mask[b] = True
+    return mask
+
+
+def wall_prominence(indptr, indices, a, wall):
+    """`Prominence` of 1-D, NaN-free `a` under scipy's rule, the nodes of `wall` next to the border."""
+    order = compact(descending_order(a))
+    ranked = a[order]
+    step = np.empty(ranked.shape[0], dtype=np.int64)
+    step[:1] = 0
+    step[1:] = ranked[1:] != ranked[:-1]  # -0.0 == 0.0: one level
+    level = np.empty_like(step)
+    level[order] = np.cumsum(step)
+    death, essential, parent = _peak_kernels.wall_persistence(indptr, indices, order, level, wall)
+    return finish(a, np.ones(a.shape[0], dtype=bool), death, essential, parent)
 
 
 def descending_order(a):

@@ -23,6 +23,8 @@ import threading
 import numba as nb
 from numba.core.registry import CPUDispatcher
 
+from . import _compiling  # noqa: F401  (a notice when kernels compile for long; see that module)
+
 __all__ = ["parallel_jit", "jit", "threadsafe_layer", "KERNEL_LOCK"]
 
 KERNEL_LOCK = threading.RLock()  # re-entrant: a guarded kernel may be called while one runs in this thread

@@ -713,13 +713,26 @@ def _add_warmup(subparsers):
 
 
 def _run_warmup(args):
+    import contextlib
+    import time
+
+    from ._compiling import reporting
     from ._warmup import warm_up
+
+    start = time.perf_counter()
 
     def report(step, seconds):
         if not args.quiet:
             print(f"{seconds:8.2f} s  {step}", flush=True)
 
-    steps = warm_up(progress=report)
+    def each_kernel(stage, kernel, seconds):  # progress from the first second: one line per compile
+        if stage == "start" and not args.quiet:
+            print(f"{time.perf_counter() - start:8.2f} s    compiling {kernel} ...", flush=True)
+
+    if not args.quiet:
+        print("compiling (or loading from numba's disk cache) the kernels of the common calls", flush=True)
+    with reporting(each_kernel) if not args.quiet else contextlib.nullcontext():
+        steps = warm_up(progress=report)
     if not args.quiet:
         print(f"{sum(s for _, s in steps):8.2f} s  in all")
     return 0

@@ -642,12 +642,19 @@ def find_peaks(
     return mask
 
 
-def prominence(image, *, connectivity=None, labels=None, return_saddle=False):
+def prominence(image, *, connectivity=None, labels=None, return_saddle=False, border=False):
     """Topographic prominence of every pixel of an n-D image (SPEC section 5).
 
     The union-find of `graphmax.prominence` on the implicit grid graph (no
     adjacency is built): equal to ``graphmax.prominence(grid_adjacency(
     image.shape, connectivity), image.ravel())`` reshaped.
+
+    Topographic prominence ignores the image border: a peak's prominence is
+    its height above the highest col from which higher ground is reached,
+    and the highest peak's is its height above the image's minimum. On 1-D
+    signals ``scipy.signal.peak_prominences`` counts the two ends as higher
+    ground instead: on ``[2.8, 3, 1, 5]`` the peak at index 1 has prominence
+    2.0 here and 0.2 in scipy. ``border=True`` gives scipy's rule.
 
     Parameters
     ----------
@@ -661,6 +668,14 @@ def prominence(image, *, connectivity=None, labels=None, return_saddle=False):
         positive (each label its own image; background pixels are alone).
     return_saddle : bool, default False
         Also return each peak's saddle and parent pixel.
+    border : bool, default False
+        True: ``scipy.signal.peak_prominences``' rule, the image border (and
+        with `labels`, each label's edge) being higher ground and an equal
+        peak not: every pixel gets its height above the highest col from
+        which it reaches a strictly higher pixel or the border (so every
+        pixel of a plateau the same value). On a 1-D image this is
+        ``peak_prominences(image, range(len(image)))`` exactly (without
+        `wlen`). It builds the grid's adjacency (O(n K) memory).
 
     Returns
     -------
@@ -681,6 +696,10 @@ def prominence(image, *, connectivity=None, labels=None, return_saddle=False):
     >>> import numpy as np
     >>> prominence(np.array([[1, 5, 1, 3, 2]]))
     array([[0, 4, 0, 2, 0]])
+    >>> prominence(np.array([2.8, 3, 1, 5]))
+    array([0., 2., 0., 4.])
+    >>> prominence(np.array([2.8, 3, 1, 5]), border=True)   # scipy.signal.peak_prominences' values
+    array([0. , 0.2, 0. , 0. ])
     """
     from . import _peak_kernels
     from ._prominence import Prominence, compact, descending_order, finish
@@ -690,17 +709,41 @@ def prominence(image, *, connectivity=None, labels=None, return_saddle=False):
         raise ValueError(f"`image` contains {int(np.isnan(a).sum())} NaN value(s); prominence needs ordered values")
     connectivity = _check_connectivity(connectivity, a.ndim)
     return_saddle = _check_flag(return_saddle, "return_saddle")
+    border = _check_flag(border, "border")
     lab = None if labels is None else _check_labels(labels, a.shape)
     flat = np.ascontiguousarray(a).ravel()
-    deltas, _ = _neighbour_offsets(a.shape, connectivity)
-    order = compact(descending_order(flat))
-    region = np.zeros(0, dtype=np.int64) if lab is None else np.maximum(lab, 0).ravel()
-    born, death, essential, parent = _peak_kernels.grid_superlevel_persistence(
-        np.array(a.shape, dtype=np.int64), deltas, order, region
-    )
-    result = finish(flat, born, death, essential, parent)
+    if border:
+        result = _walled_prominence(flat, a.shape, connectivity, lab)
+    else:
+        deltas, _ = _neighbour_offsets(a.shape, connectivity)
+        order = compact(descending_order(flat))
+        region = np.zeros(0, dtype=np.int64) if lab is None else np.maximum(lab, 0).ravel()
+        born, death, essential, parent = _peak_kernels.grid_superlevel_persistence(
+            np.array(a.shape, dtype=np.int64), deltas, order, region
+        )
+        result = finish(flat, born, death, essential, parent)
     result = Prominence(*(r.reshape(a.shape) for r in result))
     return result if return_saddle else result.prominence
+
+
+def _walled_prominence(flat, shape, connectivity, lab):
+    """`graphmax._prominence.wall_prominence` on the grid graph (its edges within one positive label
+    when `lab` is given); the wall: pixels with a neighbour step that leaves the image or the label."""
+    from ._prominence import wall_prominence
+
+    adj = grid_adjacency(shape, connectivity)
+    indptr, indices = adj.indptr.astype(np.int64), adj.indices.astype(np.int64)
+    steps = _neighbour_offsets(shape, connectivity)[0].shape[0]
+    degree = np.diff(indptr)
+    wall = degree < steps
+    if lab is not None:
+        region = lab.ravel()
+        rows = np.repeat(np.arange(flat.shape[0], dtype=np.int64), degree)
+        keep = (region[rows] == region[indices]) & (region[rows] > 0)
+        indices = indices[keep]
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[keep], minlength=flat.shape[0]))))
+        wall |= np.diff(indptr) < degree
+    return wall_prominence(indptr, indices, flat, wall)
 
 
 # -- peak helpers ---------------------------------------------------------------------------------

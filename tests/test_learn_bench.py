@@ -1,4 +1,5 @@
-"""benchmarks/learned.py: the harness runs end to end (toy sizes) and writes every file atomically."""
+"""benchmarks/learned.py: `--quick` runs every model on every target (harness correctness, not scores),
+writes every file atomically with --out, and nothing without it (issue 15 item 2)."""
 
 import os
 
@@ -20,100 +21,134 @@ import torch  # noqa: E402
 from benchmarks import learned  # noqa: E402
 
 OUTPUTS = ("learned.json", "learned.md", "learned_size.png", "learned_shift.png")
+ROOT = Path(learned.__file__).resolve().parent.parent
+COMMITTED = ROOT / "benchmarks" / "results"
 
 
 @pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
+def quick_run(tmp_path_factory):
+    """The documented `--quick` run, once: every model of the registry on every target."""
     out = tmp_path_factory.mktemp("learned")
-    torch.set_num_threads(1)
-    # One torch thread: on a busy 2-core machine a second OpenMP thread mostly waits for a time slice.
-    rc = learned.main(["--smoke", "--quiet", "--threads", "1", "--out", str(out)])
-    return rc, out
+    previous = torch.get_num_threads()
+    rc = learned.main(["--quick", "--quiet", "--out", str(out)])
+    assert torch.get_num_threads() == previous
+    return rc, out, json.loads((out / "learned.json").read_text())
 
 
-def test_smoke_run_writes_every_file(smoke_run):
-    rc, out = smoke_run
-    assert rc == 0
+def test_quick_run_writes_every_file(quick_run):
+    rc, out, report = quick_run
+    assert rc == 0 and report["complete"] and report["plan_name"] == "quick" and report["partial"]
     for name in OUTPUTS:
         assert (out / name).stat().st_size > 0, name
     assert (out / "learned_size.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(out.glob(".*.tmp")), "a temporary file was left behind"
+    assert not (out / learned.PARTIAL).exists(), "the running checkpoint was left behind"
 
 
-def test_report_content(smoke_run):
-    _, out = smoke_run
-    report = json.loads((out / "learned.json").read_text())
-    assert report["complete"] and report["plan_name"] == "smoke"
-    assert set(report["graphs"]) == set(learned.VARIANTS)
-    run = report["graphs"]["maxmp"]["0"]
-    assert set(run["sets"]) == set(learned.GRAPH_SETS)
-    assert {"permutation_error", "invariance", "gap_accuracy", "train", "throughput_nodes_per_s"} <= set(run)
-    assert report["graphs"]["oracle"]["0"]["learned"] is False
-    # the hand-set oracle is exact everywhere: a check of the whole evaluation path
-    assert all(s["accuracy"] == 1.0 and s["exact_match"] == 1.0 for s in report["graphs"]["oracle"]["0"]["sets"].values())
-    assert set(report["images"]) == {*learned.ASKER_VARIANTS, "fcn", "maxpool-nms", "maxmp (grid graph)", "exact"}
-    nms = report["images"]["maxpool-nms"]["0"]
-    assert all(s["accuracy"] == 1.0 and s["image_exact_match"] == 1.0 for s in nms["sets"].values())
-    assert nms["shift"]["interior_changed"] == 0.0
-    assert [t["set"] for t in report["summary"]["targets"]] == list(learned.TARGET_SETS)
+def test_quick_run_covers_every_model_on_every_target(quick_run):
+    _, out, report = quick_run
+    from graphmax.learn.models import MODELS
+    from graphmax.learn.targets import TARGETS
+
+    assert set(learned.MODELS) == set(MODELS) and set(report["targets"]) == set(TARGETS)
+    for tname, models in report["graphs"].items():
+        expected = set(MODELS) - ({"oracle"} if TARGETS[tname].mode == "plateau" else set())
+        assert set(models) == expected, tname
+        for model, runs in models.items():
+            sets = runs["0"]["sets"]
+            assert set(sets) == {"test", *learned.PLANS["quick"].ood}, (tname, model)
+            # the summary holds a bootstrap interval around every mean
+            for name, b in report["summary"]["graphs"][tname][model].items():
+                for metric in ("accuracy", "exact_match"):
+                    assert b[metric]["low"] - 1e-12 <= b[metric]["mean"] <= b[metric]["high"] + 1e-12
+            if model == "oracle":  # hand-set and exact: a check of the whole evaluation path
+                assert all(s["accuracy"] == 1.0 and s["exact_match"] == 1.0 for s in sets.values()), tname
+        # model selection looked at every grid point of every learned model, on validation only
+        for model, sel in report["selection"][tname].items():
+            assert len(sel["grid"]) == len(learned.grid_of(model, learned.PLANS["quick"]))
+            assert sel["chosen"] in [g["config"] for g in sel["grid"]]
+    assert [g["target"] for g in report["summary"]["goals"]] == list(TARGETS)
+    assert "certificate" in report["graphs"]["strict"]["maxmp"]["0"]
+    strict = report["graphs"]["strict"]
+    assert strict["oracle"]["0"]["permutation_error"] == 0.0
+    assert set(report["speed"]["rows"]) == {"exact (graphmax.local_maxima)", *learned.MODELS}
+    # training-set-size curves: every learned model, the smaller size and the full one
+    assert set(report["curves"]) == set(MODELS) - {"oracle"}
+    assert all(set(c) == {"20", "60"} for c in report["curves"].values())
+    # plateau: every model with layers at the grid's depth and deeper
+    assert set(report["plateau_depth"]) == {"mpnn", "transformer", "gcn", "gin", "sage", "gat", "pna"}
+    assert all(set(d) == {"1", "2"} for d in report["plateau_depth"].values())
     md = (out / "learned.md").read_text()
-    assert "## Targets" in md and "oracle (hand-set, not learned)" in md and "asker-cnn" in md
+    for tname in TARGETS:
+        assert f"## Target `{tname}`" in md
+    assert "## Goal" in md and "## Speed" in md and "## Strict target: training-set size" in md
+    assert "## Plateau target: rounds of messages" in md and "oracle (hand-set, not learned)" in md
 
 
-def test_rerender_from_json(smoke_run, tmp_path):
-    _, out = smoke_run
+def test_quick_run_images(quick_run):
+    _, out, report = quick_run
+    assert set(report["images"]) == {*learned.ASKER_VARIANTS, "fcn", "fcn (max-pool 2)", "maxpool-nms",
+                                     "maxmp (grid graph)", "exact"}
+    for name in ("maxpool-nms", "exact"):
+        run = report["images"][name]["0"]
+        assert all(s["accuracy"] == 1.0 and s["image_exact_match"] == 1.0 for s in run["sets"].values())
+        assert run["shift"]["interior_changed"] == 0.0 and run["pairs"]["pair_right"] == 1.0
+        assert run["pairs"]["pairs"] > 1000  # the camera photograph's maxima x four moves
+    assert "10 outputs" in (out / "learned.md").read_text()
+
+
+def test_rerender_from_json(quick_run, tmp_path):
+    _, out, _ = quick_run
     assert learned.main(["--from-json", str(out / "learned.json"), "--out", str(tmp_path)]) == 0
     assert (tmp_path / "learned.md").read_text() == (out / "learned.md").read_text()
     assert (tmp_path / "learned_size.png").stat().st_size > 0
 
 
-def test_threads_are_restored(tmp_path):
-    torch.set_num_threads(1)
-    learned.main(["--smoke", "--quiet", "--threads", "2", "--no-images", "--models", "oracle", "--out", str(tmp_path)])
-    assert torch.get_num_threads() == 1
+def test_docs_results_section_is_generated_from_a_report(quick_run, tmp_path):
+    """A complete full run rewrites only the marked section of docs/learned.md; the rest is kept."""
+    _, _, report = quick_run
+    docs = tmp_path / "learned.md"
+    original = learned.DOCS.read_text()
+    docs.write_text(original)
+    learned.update_docs(report, docs)
+    text = docs.read_text()
+    head, rest = original.split(learned.DOCS_BEGIN)
+    tail = rest.split(learned.DOCS_END)[1]
+    assert text.startswith(head + learned.DOCS_BEGIN) and text.endswith(learned.DOCS_END + tail)
+    assert "### Goal (issue 14)" in text and "### Target `plateau`" in text and "No full run" not in text
+    learned.update_docs(report, docs)  # idempotent: the markers survive
+    assert docs.read_text() == text
+    docs.write_text("no markers\n")
+    with pytest.raises(RuntimeError, match="markers"):
+        learned.update_docs(report, docs)
 
 
 def test_usage_errors(tmp_path, capsys):
     assert learned.main(["--models", "maxmp,resnet", "--out", str(tmp_path)]) == 2
     assert "resnet" in capsys.readouterr().err
+    assert learned.main(["--targets", "strict,peaks", "--out", str(tmp_path)]) == 2
+    assert "peaks" in capsys.readouterr().err
     assert learned.main(["--seeds", "0"]) == 2
     assert learned.main(["--quick", "--smoke"]) == 2
-
-
-def test_the_cli_runs_it(tmp_path):
-    from graphmax.cli import main
-
-    rc = main(["bench", "learned", "--smoke", "--quiet", "--threads", "1", "--no-images", "--models", "oracle",
-               "--out", str(tmp_path)])
-    assert rc == 0
-    assert json.loads((tmp_path / "learned.json").read_text())["command"].startswith("graphmax bench learned")
-
-
-ROOT = Path(learned.__file__).resolve().parent.parent
-COMMITTED = ROOT / "benchmarks" / "results"
+    assert not list(tmp_path.iterdir())
 
 
 def _digests():
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(COMMITTED.glob("learned*"))}
+    files = [*sorted(COMMITTED.glob("learned*")), learned.DOCS]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
-@pytest.mark.parametrize("partial", [["--smoke"], ["--models", "oracle", "--no-images"]])
-def test_a_partial_run_writes_nothing_without_out(partial, tmp_path, monkeypatch, capsys):
-    """Issue 15 item 2: a quick or partial run, in-process or from another folder, never touches
-    benchmarks/results/learned.* (nor the working folder) unless --out names a folder."""
+def test_a_partial_run_writes_nothing_without_out(monkeypatch, capsys):
+    """Issue 15 item 2, in-process: a full-plan run cut to one model and one target is partial."""
     before = _digests()
     assert before, "the committed results are missing"
     written = []
     monkeypatch.setattr(learned, "write_text", lambda path, text: written.append(path))
     monkeypatch.setattr(learned, "atomic_write", lambda path, write: written.append(path))
-    argv = ["--smoke", "--quiet", "--threads", "1", "--no-images", "--models", "oracle"]
-    if partial == ["--models", "oracle", "--no-images"]:
-        # a full-plan run cut down to one model: partial, so it must not write either (smoke sizes
-        # via the plan's data, cut again by --seeds 1 so the test stays small)
-        monkeypatch.setitem(learned.PLANS, "full", learned.PLANS["smoke"])
-        argv = ["--quiet", "--threads", "1", *partial]
-    assert learned.main(argv) == 0
-    assert written == []
+    monkeypatch.setitem(learned.PLANS, "full", learned.PLANS["smoke"])  # toy sizes, same code path
+    torch.set_num_threads(1)
+    rc = learned.main(["--quiet", "--threads", "1", "--models", "oracle", "--targets", "strict", "--no-images"])
+    assert rc == 0 and written == []
     out = capsys.readouterr()
     assert "oracle (hand-set, not learned)" in out.out and "--out" in out.err
     assert _digests() == before
@@ -123,10 +158,10 @@ def test_the_cli_from_another_folder_leaves_the_committed_results(tmp_path):
     before = _digests()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     proc = subprocess.run([sys.executable, "-m", "graphmax", "bench", "learned", "--smoke", "--quiet", "--threads", "1",
-                           "--no-images", "--models", "maxmp,oracle"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=600)
+                           "--no-images", "--models", "maxmp,oracle", "--targets", "strict"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    assert "| maxmp |" in proc.stdout
+    assert "| maxmp (rank) |" in proc.stdout and "graphmax bench learned" in proc.stdout
     assert _digests() == before
     assert list(tmp_path.iterdir()) == []
 

@@ -17,6 +17,7 @@ import torch  # noqa: E402
 import graphmax as gm  # noqa: E402
 from graphmax import grid  # noqa: E402
 from graphmax.learn import data  # noqa: E402
+from graphmax.learn.targets import Target  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -82,18 +83,72 @@ def test_int_signal_has_ties_and_tied_nodes_are_not_maxima():
 
 def test_splits_and_out_of_distribution_sets():
     sp = data.make_splits(0, num_train=5, num_val=3, num_test=4, size=(10, 12),
-                          num_ood={"size4x": 2, "size10x": 2, "size100x": 1, "unseen": 6, "shifted": 4})
+                          num_ood={"size4x": 2, "size10x": 2, "size100x": 1, "unseen": 6, "adversarial": 5,
+                                   **{v: 4 for v in data.VALUE_SETS}},
+                          ood=("size4x", "size100x", "n=3000", "unseen", *data.VALUE_SETS, "adversarial"))
     assert (len(sp.train), len(sp.val), len(sp.test)) == (5, 3, 4)
     assert all(35 <= d.num_nodes <= 52 for d in sp.ood["size4x"])
     assert all(d.num_nodes >= 900 for d in sp.ood["size100x"])
+    assert 2900 <= sp.ood["n=3000"][0].num_nodes <= 3100
     assert {d.family for d in sp.ood["unseen"]} == set(data.UNSEEN_FAMILIES)
     assert not set(data.UNSEEN_FAMILIES) & set(data.TRAIN_FAMILIES)
-    for plain, shifted in zip(sp.test, sp.ood["shifted"]):
-        torch.testing.assert_close(shifted.x, 1000.0 * plain.x - 300.0)
-        assert torch.equal(shifted.y, plain.y)
+    for plain, affine in zip(sp.test, sp.ood["affine"]):
+        torch.testing.assert_close(affine.x, 1000.0 * plain.x - 300.0)
+        assert torch.equal(affine.y, plain.y) and torch.equal(affine.edge_index, plain.edge_index)
+    # the value sets that can change ranks do change some labels; every label is the exact answer
+    changed = 0
+    for name in data.VALUE_SETS:
+        for plain, moved in zip(sp.test, sp.ood[name]):
+            g = gm.from_edges(moved.graph_edge_index.numpy().T, n=moved.num_nodes)
+            np.testing.assert_array_equal(moved.y.numpy(), gm.local_maxima(g, moved.x[:, 0].numpy(), mode="strict"))
+            changed += int((moved.y != plain.y).sum()) if data.VALUE_SETS[name][1] else 0
+    assert changed > 0
+    assert [d.signal for d in sp.ood["adversarial"]] == list(data.ADVERSARIAL_KINDS)
     # no graph is shared between splits
     keys = [d.x.numpy().tobytes() for d in sp.train + sp.val + sp.test]
     assert len(set(keys)) == len(keys)
+
+
+@pytest.mark.parametrize("target", [Target(), Target("nonstrict"), Target(hops=2), Target(direction="out"),
+                                    Target("plateau")], ids=lambda t: t.name)
+def test_adversarial_set_plants_its_traps(target):
+    ds = data.make_adversarial(10, seed=1, size=(200, 300), target=target)
+    assert [d.signal for d in ds] == list(data.ADVERSARIAL_KINDS) * 2
+    for d in ds:
+        assert d.target == target.name
+        g = gm.from_edges(d.graph_edge_index.numpy().T, n=d.num_nodes)
+        x = d.x[:, 0].numpy()
+        np.testing.assert_array_equal(d.y.numpy(), target.labels(g, x))
+        np.testing.assert_array_equal(d.edge_index.numpy(), target.message_index(g))
+        src, dst = d.edge_index.numpy()
+        gap = x[src] - x[dst]
+        if d.signal in ("tie-gap", "ulp-above", "ulp-below"):
+            # a trap: v (high) and one neighbour tied or 1 ulp apart
+            close = (np.abs(gap) <= np.spacing(np.abs(x[dst]))) & (x[dst] >= 2)
+            assert close.any(), d.signal
+        if d.signal == "plateau":
+            assert (gap == 0).mean() > 0.3  # long runs of equal values (random values 0..5: ~1/6)
+    directed = data.make_adversarial(5, seed=1, size=(100, 120), target=Target(direction="out"))
+    assert not gm.from_edges(directed[0].graph_edge_index.numpy().T).is_symmetric
+
+
+def test_targets_label_and_connect_for_their_question():
+    t = Target("nonstrict", hops=2, direction="in")
+    assert t.name == "nonstrict/hops=2/in" and t.directed
+    ds = data.make_dataset(6, seed=3, size=(15, 25), target=t)
+    for d in ds:
+        g = gm.from_edges(d.graph_edge_index.numpy().T, n=d.num_nodes)
+        np.testing.assert_array_equal(d.y.numpy(), gm.local_maxima(g, d.x[:, 0].numpy(), mode="nonstrict", hops=2,
+                                                                   direction="in"))
+        indptr, indices = gm.neighbourhood(g, hops=2, direction="in")
+        # a message u -> v for every u in N(v), nothing else
+        want = {(int(u), v) for v in range(g.n) for u in indices[indptr[v]:indptr[v + 1]]}
+        assert set(map(tuple, d.edge_index.numpy().T.tolist())) == want
+    for bad, match in (({"mode": "peak"}, "`mode`"), ({"hops": 0}, "`hops`"), ({"direction": "up"}, "`direction`")):
+        with pytest.raises(ValueError, match=match):
+            Target(**bad)
+    with pytest.raises(TypeError, match="`target`"):
+        Target.of("strict")
 
 
 def test_bad_arguments():
@@ -105,6 +160,8 @@ def test_bad_arguments():
         data.make_dataset(2, size=(10, 5))
     with pytest.raises(ValueError, match="`ood`"):
         data.make_splits(0, num_train=1, num_val=1, num_test=1, ood=("size1000x",))
+    with pytest.raises(ValueError, match="`values`"):
+        data.make_dataset(2, values="squared")
 
 
 def test_images_are_labelled_by_grid_local_maxima():

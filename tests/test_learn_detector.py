@@ -19,6 +19,7 @@ from torch_geometric.data import Data  # noqa: E402
 import graphmax as gm  # noqa: E402
 from graphmax.learn import Detector, data, metrics, train_detector  # noqa: E402
 from graphmax.learn.models import OracleMax  # noqa: E402
+from graphmax.learn.targets import Target  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -175,3 +176,41 @@ def test_training_keeps_the_best_epoch_and_validates_without_gradients(small_set
     assert stopper.restore_best()["epoch"] == 3
     assert torch.all(net.weight == 3.0) and not net.training
     assert len(stopper.history) == 5
+
+
+@pytest.mark.parametrize("kw", [{"mode": "nonstrict"}, {"hops": 2}, {"direction": "out"}], ids=str)
+def test_each_target_is_learned_and_answered(kw, tmp_path):
+    target = Target(**kw)
+    train = data.make_dataset(40, seed=0, size=(10, 25), target=target)
+    val = data.make_dataset(15, seed=0, size=(10, 25), split="val", target=target)
+    det = train_detector("maxmp", train=train, val=val, epochs=10, progress=False, **kw)
+    assert det.target == target and det.config["target"] == target.as_dict()
+    assert _f1(det, data.make_dataset(15, seed=0, size=(10, 25), split="test", target=target)) > 0.8
+    rng = np.random.default_rng(7)
+    g = data.make_graph("er", 300, rng, directed=target.directed)
+    x = rng.integers(0, 8, g.n)  # ties: the strict and nonstrict answers differ
+    want = target.labels(g, x)
+    assert np.array_equal(want, gm.local_maxima(g, x, mode=target.mode, hops=target.hops, direction=target.direction))
+    # the strict 1-hop answer is another question
+    assert want.any() and not np.array_equal(gm.local_maxima(g, x, mode="strict"), want)
+    # the hand-set oracle in a Detector answers the target's question exactly: the plumbing is right
+    oracle = Detector(OracleMax(target.mode), "oracle", target=target)
+    np.testing.assert_array_equal(oracle.predict(g, x), want)
+    np.testing.assert_array_equal(oracle.predict(g, x.astype(float) * 1e9 + 7), want)
+    back = Detector.load(det.save(tmp_path / "t.pt"))
+    assert back.target == target
+    np.testing.assert_array_equal(back.predict(g, x), det.predict(g, x))
+    # a Data from graphmax.learn.data is read through its graph, not its messages
+    d = data.to_data(g, x, target=target)
+    np.testing.assert_array_equal(det.predict(d), det.predict(g, x))
+
+
+def test_training_data_must_answer_the_same_question(small_sets):
+    train, val = small_sets
+    with pytest.raises(ValueError, match="target"):
+        train_detector("maxmp", mode="nonstrict", train=train, val=val, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="plateau"):
+        train_detector("oracle", mode="plateau", train=data.make_dataset(2, target=Target("plateau")),
+                       val=data.make_dataset(1, target=Target("plateau")))
+    with pytest.raises(ValueError, match="`hops`"):
+        train_detector("maxmp", hops=0)

@@ -116,3 +116,16 @@ def test_asker_pairs_counts_the_flip():
     always = metrics.asker_pairs(lambda w: np.ones(len(w), bool), img)
     assert always["pairs"] == right["pairs"]
     assert always["centred_true"] == 1.0 and always["moved_false"] == 0.0 and always["pair_right"] == 0.0
+
+
+def test_bootstrap_graphs_means_worst_seed_and_interval():
+    correct = [np.array([10, 10, 5, 10]), np.array([10, 9, 10, 10])]
+    nodes = [np.array([10, 10, 10, 10]), np.array([10, 10, 10, 10])]
+    b = metrics.bootstrap_graphs(correct, nodes, resamples=2000)
+    assert b["accuracy"]["mean"] == pytest.approx((35 / 40 + 39 / 40) / 2)
+    assert b["accuracy"]["worst"] == pytest.approx(35 / 40)
+    assert b["exact_match"]["mean"] == pytest.approx(0.75) and b["exact_match"]["worst"] == 0.75
+    assert b["accuracy"]["low"] < b["accuracy"]["mean"] < b["accuracy"]["high"] <= 1.0
+    # all right: a zero-width interval at 1
+    one = metrics.bootstrap_graphs([np.array([3, 4])], [np.array([3, 4])])
+    assert one["accuracy"] == {"mean": 1.0, "low": 1.0, "high": 1.0, "worst": 1.0}

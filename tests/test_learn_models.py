@@ -17,11 +17,12 @@ import graphmax as gm  # noqa: E402
 from graphmax.learn import data  # noqa: E402
 from graphmax.learn.models import MODELS, BaselineGNN, MaxMP, MaxMPConv, OracleMax, build_model  # noqa: E402
 from graphmax.learn.models._inputs import graph_dense_rank, normalize_values  # noqa: E402
+from graphmax.learn.targets import Target  # noqa: E402
 from graphmax.learn.train import degree_histogram  # noqa: E402
 
 torch.set_num_threads(1)
 
-GNNS = ("maxmp", "oracle", "gcn", "gin", "sage", "gat", "pna")
+GNNS = ("maxmp", "oracle", "mpnn", "transformer", "gcn", "gin", "sage", "gat", "pna")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def test_permutation_equivariance(name, graphs):
 
 def test_batching_does_not_mix_graphs(graphs):
     """Per-graph transforms (rank, standardize) see each graph alone."""
-    for normalize in ("rank", "standardize"):
+    for normalize in ("rank", "rank_n", "standardize"):
         torch.manual_seed(0)
         model = MaxMP(normalize=normalize).eval()
         batch = Batch.from_data_list(graphs)
@@ -72,7 +73,13 @@ def test_batching_does_not_mix_graphs(graphs):
 def test_registry():
     assert set(GNNS) | {"adjcnn"} == set(MODELS)
     with pytest.raises(ValueError, match="`model`"):
-        build_model("transformer")
+        build_model("resnet")
+    with pytest.raises(ValueError, match="`num_layers`"):
+        build_model("mpnn", num_layers=0)
+    with pytest.raises(ValueError, match="`heads`"):
+        build_model("transformer", hidden_channels=10, heads=4)
+    with pytest.raises(ValueError, match="plateau"):
+        OracleMax("plateau")
     with pytest.raises(ValueError, match="`deg`"):
         BaselineGNN("pna")
     with pytest.raises(ValueError, match="`family`"):
@@ -81,21 +88,35 @@ def test_registry():
         MaxMP(normalize="log")
 
 
-def test_oracle_is_exact_and_not_learned():
-    oracle = OracleMax()
+@pytest.mark.parametrize("target", [Target(), Target("nonstrict"), Target(hops=2), Target(direction="out"),
+                                    Target("nonstrict", 2, "in")], ids=lambda t: t.name)
+def test_oracle_is_exact_on_every_local_target_and_not_learned(target):
+    oracle = OracleMax(target.mode)
     assert not oracle.learned and not any(p.requires_grad for p in oracle.parameters())
     rng = np.random.default_rng(0)
     for family in data.FAMILIES:
         for signal in data.SIGNALS:
-            g = data.make_graph(family, 30, rng)
+            g = data.make_graph(family, 30, rng, directed=target.directed)
             x = data.make_signal(signal, g, rng)
-            d = data.to_data(g, x)
+            d = data.to_data(g, x, target=target)
+            np.testing.assert_array_equal(d.y.numpy(), gm.local_maxima(g, x, mode=target.mode, hops=target.hops,
+                                                                       direction=target.direction))
             got = (oracle(d.x, d.edge_index) > 0).numpy()
             np.testing.assert_array_equal(got, d.y.numpy())
-    # the spec's worked examples: ties, an isolated node
-    for edges, n, x in (([[0, 1], [1, 2], [2, 3]], 4, [1, 3, 3, 2]), ([[0, 1], [1, 2], [2, 0]], 4, [5, 5, 5, 0])):
-        d = data.to_data(gm.from_edges(np.array(edges + [e[::-1] for e in edges]), n=n), np.array(x))
-        assert not (oracle(d.x, d.edge_index) > 0).any()
+
+
+def test_oracle_on_the_specs_worked_examples():
+    """Ties, an isolated node (never a maximum: min_neighbors=1), a directed path."""
+    cases = [([[0, 1], [1, 2], [2, 3]], 4, [1, 3, 3, 2], {"strict": [0, 0, 0, 0], "nonstrict": [0, 1, 1, 0]}),
+             ([[0, 1], [1, 2], [2, 0]], 4, [5, 5, 5, 0], {"strict": [0, 0, 0, 0], "nonstrict": [1, 1, 1, 0]})]
+    for edges, n, x, want in cases:
+        g = gm.from_edges(np.array(edges + [e[::-1] for e in edges]), n=n)
+        for mode, expected in want.items():
+            d = data.to_data(g, np.array(x), target=Target(mode))
+            assert (OracleMax(mode)(d.x, d.edge_index) > 0).numpy().astype(int).tolist() == expected
+    path = gm.from_edges(np.array([[0, 1], [1, 2]]), n=3)
+    d = data.to_data(path, np.array([3, 2, 1]), target=Target(direction="out"))
+    assert (OracleMax()(d.x, d.edge_index) > 0).tolist() == [True, True, False]
 
 
 def test_maxmp_conv_reads_only_differences():
@@ -137,14 +158,27 @@ def test_standardize():
 def test_certificate():
     cert = OracleMax().certify()
     assert cert["exact"] and cert["margin"] == pytest.approx(1.0)
-    assert set(cert["cases"]) == {"maximum", "tie", "below a neighbour", "no neighbour"}
+    assert set(cert["cases"]) == {"above every neighbour", "tie", "below a neighbour", "no neighbour"}
     broken = OracleMax()
     with torch.no_grad():
         broken.readout.bias.fill_(1.0)  # says "maximum" for a tie or a lonely node
     cert = broken.certify()
     assert not cert["exact"] and not cert["cases"]["tie"]["ok"] and not cert["cases"]["no neighbour"]["ok"]
+    # the strict oracle is not a nonstrict one (a tie is a nonstrict maximum), and vice versa
+    assert not OracleMax().certify("nonstrict")["exact"]
+    assert not OracleMax("nonstrict").certify("strict")["exact"]
+    nonstrict = OracleMax("nonstrict").certify("nonstrict")
+    assert nonstrict["exact"] and nonstrict["margin"] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="rank"):
         MaxMP(normalize="none").certify()
+    with pytest.raises(ValueError, match="plateau"):
+        OracleMax().certify("plateau")
+
+
+def test_rank_over_n():
+    x = torch.tensor([[3.0], [1.0], [3.0], [9.0], [2.0], [2.0]])
+    out = normalize_values(x, torch.tensor([0, 0, 0, 0, 1, 1]), "rank_n")[:, 0]
+    torch.testing.assert_close(out, torch.tensor([2 / 4, 1 / 4, 2 / 4, 3 / 4, 1 / 2, 1 / 2], dtype=torch.float64))
 
 
 def test_a_certified_model_is_exact_on_adversarial_inputs():

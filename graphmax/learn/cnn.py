@@ -179,22 +179,33 @@ def _same(x):
 class PixelFCN(torch.nn.Module):
     """Per-pixel classifier on whole images: `num_layers` 3x3 convolutions (zero padding) + 1x1 readout.
 
-    Each pixel sees a ``(2 num_layers + 1)``-wide square around it; near the
-    border the zero padding is part of what it sees, so its answer there
-    depends on where the image ends (reported separately by the benchmark).
-    Raw pixel values in, one logit per pixel out.
+    Each pixel sees a square around it (`radius`); near the border the zero
+    padding is part of what it sees, so its answer there depends on where the
+    image ends (reported separately by the benchmark). Raw pixel values in,
+    one logit per pixel out.
+
+    ``pool=k > 1`` max-pools by ``k`` after the first convolution and
+    upsamples (nearest) back to the input size before the readout: the usual
+    strided encoder. Such a network is no longer shift-equivariant (Zhang
+    2019, "Making convolutional networks shift-invariant again"): moving the
+    image by one pixel can change the answer even far from the border; the
+    benchmark measures how often.
 
     Args:
         channels (int): width of every layer (default 32).
         num_layers (int): 3x3 convolutions (default 3).
+        pool (int): max-pool factor after the first convolution (default 1: none).
     """
 
     learned = True
 
-    def __init__(self, channels: int = 32, num_layers: int = 3):
+    def __init__(self, channels: int = 32, num_layers: int = 3, pool: int = 1):
         super().__init__()
         self.channels = int(channels)
         self.num_layers = int(num_layers)
+        self.pool = int(pool)
+        if self.pool < 1:
+            raise ValueError(f"`pool` must be >= 1, got {pool!r}")
         widths = [1] + [self.channels] * self.num_layers
         self.convs = torch.nn.ModuleList(
             torch.nn.Conv2d(a, b, kernel_size=3, padding=1) for a, b in zip(widths[:-1], widths[1:])
@@ -203,21 +214,27 @@ class PixelFCN(torch.nn.Module):
 
     @property
     def radius(self) -> int:
-        """Half-width of the receptive field, in pixels."""
-        return self.num_layers
+        """Half-width of the receptive field, in pixels (pooling and upsampling included)."""
+        k = self.pool
+        return 1 + (self.num_layers - 1) * k + 2 * (k - 1)
 
     def reset_parameters(self):
         for layer in [*self.convs, self.out]:
             layer.reset_parameters()
 
     def config(self) -> dict:
-        return {"channels": self.channels, "num_layers": self.num_layers}
+        return {"channels": self.channels, "num_layers": self.num_layers, "pool": self.pool}
 
     def forward(self, images: Tensor) -> Tensor:
         """``(B, H, W)`` or ``(B, 1, H, W)`` images -> ``(B, H, W)`` logits."""
         x = images.reshape(-1, 1, *images.shape[-2:]).to(self.out.weight.dtype)
-        for conv in self.convs:
+        size = x.shape[-2:]
+        for i, conv in enumerate(self.convs):
             x = F.relu(conv(x))
+            if i == 0 and self.pool > 1:
+                x = F.max_pool2d(x, self.pool, ceil_mode=True)
+        if self.pool > 1:
+            x = F.interpolate(x, size=size, mode="nearest")
         return self.out(x)[:, 0]
 
     @torch.no_grad()
@@ -226,7 +243,7 @@ class PixelFCN(torch.nn.Module):
         return (self(img[None])[0] > 0).numpy()
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(channels={self.channels}, num_layers={self.num_layers})"
+        return f"{self.__class__.__name__}(channels={self.channels}, num_layers={self.num_layers}, pool={self.pool})"
 
 
 # -- the exact-by-construction CNN -----------------------------------------------------------------
@@ -358,8 +375,9 @@ def adjacency_images(windows) -> Tensor:
 class AdjacencyCNN(torch.nn.Module):
     """A CNN that reads each node's ego window as an image: the literal "max in a subgraph adjacency matrix".
 
-    For node `v`, its 1-hop ego window (`graphmax.windows.ego_windows`:
-    `v` and its neighbours sorted by node id, with their induced adjacency)
+    For node `v`, its ego window (`graphmax.windows.ego_windows`: `v` and
+    its neighbours ``N(v)`` -- the senders of its messages, so the target's
+    neighbourhood -- sorted by node id, with their induced adjacency)
     becomes a 6-channel ``k x k`` image (`adjacency_images`: the adjacency,
     the row and column node values, centre row/column, validity); two 3x3
     convolutions with ReLU, then max and mean pooling over the valid cells,
@@ -414,8 +432,9 @@ class AdjacencyCNN(torch.nn.Module):
         n = int(data.num_nodes)
         values = normalize_values(data.x, getattr(data, "batch", None), self.normalize)[:, 0].numpy()
         ei = data.edge_index.numpy()
+        # messages u -> v for u in N(v): a node's window is itself and its in-neighbours here
         g = from_edges(ei.T, n=n)
-        indptr, _, _ = g.neighbours("both")
+        indptr, _, _ = g.neighbours("in")
         sizes = np.diff(indptr) + 1
         bucket = np.ceil(np.log2(np.maximum(sizes, 4))).astype(np.int64)  # k <= 4, 8, 16, ...
         chunks = []
@@ -424,7 +443,7 @@ class AdjacencyCNN(torch.nn.Module):
             per_chunk = max(1, max_cells // (2 ** int(b)) ** 2)
             for start in range(0, len(nodes), per_chunk):
                 part = nodes[start : start + per_chunk]
-                windows = ego_windows(g, values, nodes=part)
+                windows = ego_windows(g, values, nodes=part, direction="in")
                 chunks.append((torch.from_numpy(part), adjacency_images(windows)))
         return {"n": n, "chunks": chunks}
 

@@ -2,10 +2,12 @@
 
 Every graph is drawn from its own `numpy.random.SeedSequence` child, so a
 data set is reproducible from ``(seed, split)`` alone and a graph does not
-change when the set around it grows. Labels are
-``graphmax.local_maxima(graph, x, mode="strict")`` (``hops=1``,
-``direction="both"``, ``min_neighbors=1``): the exact answer every learned
-model is scored against.
+change when the set around it grows. Labels are the exact answer of a
+`graphmax.learn.targets.Target` (default ``graphmax.local_maxima(graph, x,
+mode="strict")``, ``hops=1``, ``direction="both"``, ``min_neighbors=1``),
+and ``edge_index`` holds the target's neighbourhood relation as messages
+``u -> v`` for ``u in N(v)``: the exact answer every learned model is scored
+against, and the structure every model reads.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .._graph import Graph, as_graph, from_edges, from_mesh, from_points
 from .._maxima import local_maxima
 from ..grid import grid_adjacency
 from ..grid import local_maxima as grid_local_maxima
+from .targets import Target
 
 __all__ = [
     "FAMILIES",
@@ -34,7 +37,12 @@ __all__ = [
     "make_signal",
     "make_dataset",
     "make_splits",
+    "OOD_SETS",
+    "make_adversarial",
+    "VALUE_SETS",
+    "ADVERSARIAL_KINDS",
     "shift_values",
+    "target_labels",
     "to_data",
     "strict_labels",
     "make_images",
@@ -158,21 +166,32 @@ def _edges_of(g):
     return np.stack([upper.row, upper.col], axis=1).astype(np.int64)
 
 
-def make_graph(family, n, rng):
+def make_graph(family, n, rng, *, directed=False):
     """One random graph of `family` with about `n` nodes, node ids shuffled.
+
+    ``directed=True`` orients each edge of the undirected graph at random:
+    ``u -> v`` or ``v -> u`` with probability 0.4 each, both with 0.2 (so
+    out-neighbourhoods differ from in-neighbourhoods, and some nodes have no
+    out-neighbour).
 
     Returns
     -------
     graph : graphmax.Graph
-        Undirected (both directions stored).
+        Undirected (both directions stored) unless `directed`.
     """
     if family not in FAMILIES:
         raise ValueError(f"`family` must be one of {tuple(FAMILIES)}, got {family!r}")
     n_nodes, edges = FAMILIES[family](int(n), rng)
     # Shuffle ids so that no model can read structure off the node order.
     perm = rng.permutation(n_nodes)
-    edges = perm[edges]
-    both = np.concatenate([edges, edges[:, ::-1]]) if edges.size else edges.reshape(0, 2)
+    edges = perm[edges].reshape(-1, 2)
+    if directed:
+        u = rng.random(len(edges))
+        forward = edges[u < 0.6]
+        backward = edges[u >= 0.4][:, ::-1]
+        g = from_edges(np.concatenate([forward, backward]), n=n_nodes)
+        return Graph(g.n, g.indptr, g.indices)
+    both = np.concatenate([edges, edges[:, ::-1]])
     g = from_edges(both, n=n_nodes)
     return Graph(g.n, g.indptr, g.indices, symmetric=True)  # both directions stored: symmetric by construction
 
@@ -216,52 +235,115 @@ def _edge_index(g):
     return np.stack([src, indices.astype(np.int64)])
 
 
-def strict_labels(graphs, values):
-    """``local_maxima(g, x, mode="strict")`` for many graphs, in one call on their disjoint union.
-
-    A node's neighbours all lie in its own graph, so the union's answer is
-    each graph's answer; one call instead of thousands keeps labelling a data
-    set cheap (each call to the parallel kernels has a fixed cost).
-    """
+def _union(graphs, values):
     graphs = [as_graph(g) for g in graphs]
-    if not graphs:
-        return []
     sizes = np.array([g.n for g in graphs])
     offsets = np.concatenate([[0], np.cumsum(sizes)])
-    edges = np.concatenate([_edge_index(g) + off for g, off in zip(graphs, offsets[:-1])], axis=1)
+    edges = np.concatenate([_out_edges(g) + off for g, off in zip(graphs, offsets[:-1])], axis=1)
     union = from_edges(edges.T, n=int(offsets[-1]))
     kinds = {np.asarray(x).dtype.kind for x in values}
     # One dtype for the union without a lossy cast: int64 for integers, float64 otherwise
     # (float64 holds the small integers of the "int" signal exactly).
     dtype = np.int64 if kinds <= {"i", "u", "b"} else np.float64
     x = np.concatenate([np.asarray(v, dtype=dtype) for v in values])
-    mask = local_maxima(union, x, mode="strict")
-    return [mask[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
+    return union, x, offsets
 
 
-def to_data(graph, x, *, labels=None, **attrs):
-    """A PyG `Data` for `graph` and values `x`, labelled by the exact strict maxima.
+def _out_edges(g):
+    """Every stored edge ``v -> u`` of a `Graph` as an int64 ``(2, E)`` array."""
+    indptr, indices, _ = g.neighbours("out")
+    src = np.repeat(np.arange(g.n, dtype=np.int64), np.diff(indptr))
+    return np.stack([src, indices.astype(np.int64)])
+
+
+def target_labels(graphs, values, target=None):
+    """The exact answer of `target` for many graphs, and each graph's messages, from one call on their union.
+
+    A node's neighbourhood (any number of hops, any direction) and its plateau
+    lie in its own graph, so the disjoint union's answer is each graph's
+    answer; one call instead of thousands keeps labelling a data set cheap.
+
+    Returns
+    -------
+    labels : list of bool arrays
+    messages : list of int64 ``(2, E)`` arrays (`Target.message_index` of each graph)
+    """
+    target = Target.of(target)
+    if not graphs:
+        return [], []
+    union, x, offsets = _union(graphs, values)
+    mask = target.labels(union, x)
+    msg = target.message_index(union)
+    # messages are grouped by their target node v (CSR rows), so each graph's are one slice
+    cut = np.searchsorted(msg[1], offsets)
+    labels = [mask[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
+    messages = [msg[:, a:b] - off for a, b, off in zip(cut[:-1], cut[1:], offsets[:-1])]
+    return labels, messages
+
+
+def strict_labels(graphs, values):
+    """``local_maxima(g, x, mode="strict")`` for many graphs, in one call on their disjoint union."""
+    return target_labels(graphs, values)[0]
+
+
+def to_data(graph, x, *, labels=None, target=None, messages=None, **attrs):
+    """A PyG `Data` for `graph` and values `x`, labelled by the exact answer of `target` (default strict).
 
     ``x``: ``(n, 1)`` float64 (exact for integers below 2**53); ``y``:
-    ``(n,)`` bool, ``local_maxima(graph, x, mode="strict")`` (or `labels`,
-    when already computed that way by `strict_labels`); ``edge_index``: both
-    directions of every edge. Extra keyword attributes (family, signal, ...)
-    are stored as they are.
+    ``(n,)`` bool, ``target.labels(graph, x)`` (or `labels`, when already
+    computed that way by `target_labels`); ``edge_index``: the target's
+    messages ``u -> v`` for ``u in N(v)`` (`Target.message_index`, or
+    `messages`); ``graph_edge_index``: the graph's own edges ``(2, E)``;
+    ``target``: the target's name. Extra keyword attributes (family,
+    signal, ...) are stored as they are.
     """
     g = as_graph(graph)
+    target = Target.of(target)
     values = np.asarray(x)
-    y = local_maxima(g, values, mode="strict") if labels is None else np.asarray(labels, dtype=bool)
+    y = target.labels(g, values) if labels is None else np.asarray(labels, dtype=bool)
+    msg = target.message_index(g) if messages is None else messages
     return Data(
         x=torch.from_numpy(values.astype(np.float64).reshape(-1, 1)),
         y=torch.from_numpy(y),
-        edge_index=torch.from_numpy(_edge_index(g)),
+        edge_index=torch.from_numpy(np.ascontiguousarray(msg, dtype=np.int64)),
+        graph_edge_index=torch.from_numpy(_out_edges(g)),
         num_nodes=g.n,
+        target=target.name,
         **attrs,
     )
 
 
+#: Value sets on the test graphs (labels recomputed): name -> (what it does, whether it can change ranks).
+VALUE_SETS = {
+    "affine": ("x -> 1000 x - 300 (ranks unchanged)", False),
+    "orders": ("x rescaled to [0, 1], then 10**(12 x - 6): values over 12 orders of magnitude (ranks unchanged)", False),
+    "offset": ("x -> x + 1e6: the gaps stay, float32 cannot hold them (ranks unchanged)", False),
+    "noise": ("x + Gaussian noise of 5% of the range (ranks change; new maxima)", True),
+    "heavy": ("x + 2% of the range times standard Cauchy noise: heavy tails (ranks change)", True),
+}
+#: The adversarial set's constructions, from the certificate's failure modes (see `make_adversarial`).
+ADVERSARIAL_KINDS = ("tie-gap", "ulp-above", "ulp-below", "hub", "plateau")
+
+
+def _value_set(name, x, rng):
+    x = np.asarray(x, dtype=np.float64)
+    span = float(x.max() - x.min()) if x.size else 0.0
+    span = span if span > 0 else 1.0
+    if name == "affine":
+        return 1000.0 * x - 300.0
+    if name == "orders":
+        return 10.0 ** (12.0 * (x - x.min()) / span - 6.0)
+    if name == "offset":
+        return x + 1e6
+    if name == "noise":
+        return x + rng.normal(0.0, 0.05 * span, x.shape)
+    if name == "heavy":
+        return x + 0.02 * span * rng.standard_cauchy(x.shape)
+    raise ValueError(f"`values` must be one of {tuple(VALUE_SETS)}, got {name!r}")
+
+
 def make_dataset(num_graphs, *, families=TRAIN_FAMILIES, signals=SIGNALS, size=(20, 60), seed=0, split="train",
-                 shift=None):
+                 shift=None, values=None, target=None):
     """`num_graphs` labelled PyG graphs, families and signals in turn, sizes uniform in `size`.
 
     Parameters
@@ -276,38 +358,136 @@ def make_dataset(num_graphs, *, families=TRAIN_FAMILIES, signals=SIGNALS, size=(
     split : str
         Mixed into the seed, so splits of one seed never share a graph.
     shift : (float, float), optional
-        Apply ``x -> shift[0] * x + shift[1]`` to every signal (labels
-        recomputed on the shifted values).
+        Apply ``x -> shift[0] * x + shift[1]`` to every signal.
+    values : str, optional
+        A name of `VALUE_SETS`: transform every signal so (noise, heavy
+        tails, orders of magnitude, ...). Labels are recomputed on the new
+        values, and the graphs are those of the same `split` without it.
+    target : Target or dict, optional
+        What ``y`` answers (default: strict maxima, 1 hop, both directions).
+        A target with ``direction != "both"`` draws directed graphs
+        (`make_graph`'s ``directed=True``).
 
     Returns
     -------
     list of torch_geometric.data.Data
-        Each with ``x (n, 1)`` float64, ``y (n,)`` bool, ``edge_index``,
-        and ``family``, ``signal`` strings.
+        Each with ``x (n, 1)`` float64, ``y (n,)`` bool, ``edge_index`` (the
+        target's messages), ``graph_edge_index`` (the graph), and
+        ``family``, ``signal``, ``target`` strings.
 
     Examples
     --------
     >>> data = make_dataset(4, families=("ring",), signals=("int",), size=(10, 10), seed=1)
-    >>> [d.num_nodes for d in data], data[0].signal
-    ([10, 10, 10, 10], 'int')
+    >>> [d.num_nodes for d in data], data[0].signal, data[0].target
+    ([10, 10, 10, 10], 'int', 'strict')
     """
+    target = Target.of(target)
     lo, hi = (int(size[0]), int(size[1]))
     if not 2 <= lo <= hi:
         raise ValueError(f"`size` must be (lo, hi) with 2 <= lo <= hi, got {size!r}")
+    if values is not None and values not in VALUE_SETS:
+        raise ValueError(f"`values` must be one of {tuple(VALUE_SETS)}, got {values!r}")
     root = np.random.SeedSequence([int(seed), zlib.crc32(split.encode())])
-    graphs, values, names = [], [], []
+    graphs, xs, names = [], [], []
     for i, child in enumerate(root.spawn(int(num_graphs))):
         rng = np.random.default_rng(child)
         family = families[i % len(families)]
         signal = signals[(i // len(families)) % len(signals)]
-        g = make_graph(family, rng.integers(lo, hi + 1), rng)
+        g = make_graph(family, rng.integers(lo, hi + 1), rng, directed=target.directed)
         x = make_signal(signal, g, rng)
+        if shift is not None:
+            x = shift_values(x, shift)
+        if values is not None:
+            x = _value_set(values, x, np.random.default_rng([int(seed), i, zlib.crc32(values.encode())]))
         graphs.append(g)
-        values.append(x if shift is None else shift_values(x, shift))
+        xs.append(x)
         names.append((family, signal))
-    labels = strict_labels(graphs, values)
-    return [to_data(g, x, labels=y, family=f, signal=s)
-            for g, x, y, (f, s) in zip(graphs, values, labels, names)]
+    return _labelled(graphs, xs, names, target)
+
+
+def _labelled(graphs, xs, names, target):
+    """`Data` for each graph, labelled for `target` in one call on the union; `names` are (family, signal)."""
+    labels, messages = target_labels(graphs, xs, target)
+    return [to_data(g, x, labels=y, messages=m, target=target, family=f, signal=s)
+            for g, x, y, m, (f, s) in zip(graphs, xs, labels, messages, names)]
+
+
+def _traps(nbr_indptr, nbr_indices, rng, count):
+    """Up to `count` nodes with >= 2 neighbours whose closed neighbourhoods do not overlap."""
+    used = np.zeros(len(nbr_indptr) - 1, dtype=bool)
+    out = []
+    for v in rng.permutation(len(used)):
+        nb = nbr_indices[nbr_indptr[v] : nbr_indptr[v + 1]]
+        if len(nb) < 2 or used[v] or used[nb].any():
+            continue
+        used[v] = True
+        used[nb] = True
+        out.append((int(v), nb))
+        if len(out) >= count:
+            break
+    return out
+
+
+def make_adversarial(num_graphs, *, seed=0, size=(500, 2000), target=None, split="adversarial"):
+    """Graphs built from the failure modes of the rank certificate, labelled exactly.
+
+    Training families, uniform values, then traps planted around nodes with
+    disjoint neighbourhoods (``N`` is the target's neighbourhood), one kind
+    per graph in turn (`ADVERSARIAL_KINDS`; 25 graphs hold every kind on
+    every family):
+
+    - ``"tie-gap"``: ``v`` ties one neighbour and sits far above the others
+      (they get the lowest values: a rank gap of about the graph's size);
+    - ``"ulp-above"`` / ``"ulp-below"``: one neighbour is 1 ulp above /
+      below ``v`` (``numpy.nextafter``), the others far below;
+    - ``"hub"``: the highest-degree nodes get the highest values; half of
+      them have one neighbour 1 ulp above;
+    - ``"plateau"``: values constant on runs of 10-100 nodes along a
+      breadth-first order (integers 0..5): long plateaus, ties everywhere.
+
+    Returns a list of `Data` as `make_dataset` (``signal`` = the kind).
+    """
+    target = Target.of(target)
+    from .._maxima import neighbourhood
+
+    lo, hi = int(size[0]), int(size[1])
+    root = np.random.SeedSequence([int(seed), zlib.crc32(split.encode())])
+    graphs, xs, names = [], [], []
+    for i, child in enumerate(root.spawn(int(num_graphs))):
+        rng = np.random.default_rng(child)
+        kind = ADVERSARIAL_KINDS[i % len(ADVERSARIAL_KINDS)]
+        family = TRAIN_FAMILIES[(i // len(ADVERSARIAL_KINDS)) % len(TRAIN_FAMILIES)]
+        g = make_graph(family, rng.integers(lo, hi + 1), rng, directed=target.directed)
+        indptr, indices = neighbourhood(g, hops=target.hops, direction=target.direction)
+        x = rng.random(g.n)
+        if kind == "plateau":
+            order = np.asarray(list(nx.bfs_tree(nx.Graph(list(map(tuple, _out_edges(g).T))),
+                                                int(rng.integers(g.n))).nodes), dtype=np.int64) \
+                if g.num_edges else np.arange(g.n)
+            order = np.concatenate([order, np.setdiff1d(np.arange(g.n), order)])
+            runs = []
+            while sum(runs) < g.n:
+                runs.append(int(rng.integers(10, 101)))
+            run_values = rng.integers(0, 6, len(runs)).astype(np.float64)
+            x[order] = np.repeat(run_values, runs)[: g.n]
+        elif kind == "hub":
+            deg = np.diff(indptr)
+            hubs = np.argsort(-deg, kind="stable")[: max(1, g.n // 100)]
+            x[hubs] = 2.0 + rng.random(len(hubs))
+            for j, h in enumerate(hubs[::2]):
+                nb = indices[indptr[h] : indptr[h + 1]]
+                if len(nb):
+                    x[nb[0]] = np.nextafter(x[h], np.inf)
+        else:
+            for v, nb in _traps(indptr, indices, rng, max(1, g.n // 40)):
+                x[v] = 2.0 + rng.random()
+                x[nb] = -1.0 - rng.random(len(nb))
+                x[nb[0]] = {"tie-gap": x[v], "ulp-above": np.nextafter(x[v], np.inf),
+                            "ulp-below": np.nextafter(x[v], -np.inf)}[kind]
+        graphs.append(g)
+        xs.append(x)
+        names.append((family, kind))
+    return _labelled(graphs, xs, names, target)
 
 
 class Splits(NamedTuple):
@@ -316,41 +496,61 @@ class Splits(NamedTuple):
     train: list
     val: list
     test: list
-    ood: dict  #: name -> list of Data: "size4x", "size10x", "size100x", "unseen", "shifted"
+    ood: dict  #: name -> list of Data (see `make_splits`)
 
 
-def make_splits(seed=0, *, num_train=600, num_val=150, num_test=150, size=(20, 60), num_ood=None,
-                ood=("size4x", "size10x", "size100x", "unseen", "shifted")):
-    """The standard splits: train/val/test on `TRAIN_FAMILIES`, plus the OOD sets.
+#: Default out-of-distribution sets of `make_splits`.
+OOD_SETS = ("size4x", "size10x", "size100x", "unseen", *VALUE_SETS, "adversarial")
+
+
+def make_splits(seed=0, *, num_train=600, num_val=150, num_test=150, size=(20, 60), num_ood=None, ood=OOD_SETS,
+                target=None):
+    """The standard splits for `target`: train/val/test on `TRAIN_FAMILIES`, plus the OOD sets.
 
     OOD sets (`num_ood` maps a name to its number of graphs; defaults:
-    100 / 60 / 30 / `num_test` / `num_test`):
+    100 / 60 / 30 / `num_test` for the value sets and unseen families, 25
+    adversarial, 1 for ``n=N``):
 
     - ``"size4x"``, ``"size10x"``, ``"size100x"``: train families, node
       counts 4, 10, 100 times `size`;
+    - ``"n=N"`` (e.g. ``"n=1000000"``): graphs of N nodes (families kNN,
+      grid, tree in turn: the fast generators);
     - ``"unseen"``: `UNSEEN_FAMILIES` at the training size;
-    - ``"shifted"``: the test distribution with values ``1000 x - 300``.
+    - each name of `VALUE_SETS`: the test graphs with transformed values;
+    - ``"adversarial"``: `make_adversarial` (500-2000 nodes).
 
     Validation is the only split used for model selection.
     """
-    counts = {"size4x": 100, "size10x": 60, "size100x": 30, "unseen": num_test, "shifted": num_test}
+    target = Target.of(target)
+    counts = {"size4x": 100, "size10x": 60, "size100x": 30, "unseen": num_test, "adversarial": 25,
+              **{v: num_test for v in VALUE_SETS}}
     counts.update(num_ood or {})
     lo, hi = size
-    make = {
-        "size4x": lambda k: make_dataset(k, size=(4 * lo, 4 * hi), seed=seed, split="size4x"),
-        "size10x": lambda k: make_dataset(k, size=(10 * lo, 10 * hi), seed=seed, split="size10x"),
-        "size100x": lambda k: make_dataset(k, size=(100 * lo, 100 * hi), seed=seed, split="size100x"),
-        "unseen": lambda k: make_dataset(k, families=UNSEEN_FAMILIES, size=size, seed=seed, split="unseen"),
-        "shifted": lambda k: make_dataset(k, size=size, seed=seed, split="test", shift=SHIFT),
-    }
-    unknown = set(ood) - set(make)
-    if unknown:
-        raise ValueError(f"`ood` names must be among {tuple(make)}, got {sorted(unknown)}")
+
+    def make(name, k):
+        if name in ("size4x", "size10x", "size100x"):
+            f = int(name[4:-1])
+            return make_dataset(k, size=(f * lo, f * hi), seed=seed, split=name, target=target)
+        if name.startswith("n="):
+            n = int(float(name[2:]))
+            return make_dataset(k, families=("knn", "grid4", "tree"), size=(n, n), seed=seed, split=name,
+                                target=target)
+        if name == "unseen":
+            return make_dataset(k, families=UNSEEN_FAMILIES, size=size, seed=seed, split="unseen", target=target)
+        if name in VALUE_SETS:
+            return make_dataset(k, size=size, seed=seed, split="test", values=name, target=target)
+        if name == "adversarial":
+            return make_adversarial(k, seed=seed, target=target)
+        raise ValueError(f"`ood` names must be among {OOD_SETS} or 'n=N', got {name!r}")
+
+    for name in ood:
+        if name not in OOD_SETS and not (name.startswith("n=") and name[2:].replace("e", "").isdigit()):
+            raise ValueError(f"`ood` names must be among {OOD_SETS} or 'n=N', got {name!r}")
     return Splits(
-        train=make_dataset(num_train, size=size, seed=seed, split="train"),
-        val=make_dataset(num_val, size=size, seed=seed, split="val"),
-        test=make_dataset(num_test, size=size, seed=seed, split="test"),
-        ood={name: make[name](counts[name]) for name in ood},
+        train=make_dataset(num_train, size=size, seed=seed, split="train", target=target),
+        val=make_dataset(num_val, size=size, seed=seed, split="val", target=target),
+        test=make_dataset(num_test, size=size, seed=seed, split="test", target=target),
+        ood={name: make(name, counts.get(name, 1)) for name in ood},
     )
 
 

@@ -1,4 +1,4 @@
-"""`Detector`: a trained node classifier that answers ``local_maxima(graph, x, mode="strict")``.
+"""`Detector`: a trained node classifier that answers ``local_maxima(graph, x, mode=..., hops=..., direction=...)``.
 
 A model plugs in through two methods (the *node-detector protocol*):
 ``prepare(data) -> prepared`` turns a PyG `Data`/`Batch` (``x (n, 1)``,
@@ -20,14 +20,15 @@ import numpy as np
 import torch
 from torch_geometric.data import Batch, Data
 
-from .._graph import as_graph
+from .._graph import as_graph, from_edges
 from .._values import as_values
 from .models import build_model
+from .targets import Target
 
 __all__ = ["Detector", "prepare", "node_logits", "iter_batches"]
 
 FORMAT = "graphmax.learn.Detector"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the config names the target; MaxMP's readout reads "has a neighbour" too
 
 
 def prepare(model, data):
@@ -57,10 +58,13 @@ def iter_batches(data_list, max_nodes=100_000):
         yield slice(start, len(data_list)), Batch.from_data_list(data_list[start:])
 
 
-def _edge_index(g):
-    indptr, indices, _ = g.neighbours("both")
-    src = np.repeat(np.arange(g.n, dtype=np.int64), np.diff(indptr))
-    return torch.from_numpy(np.stack([src, indices.astype(np.int64)]))
+def _graph_of(graph):
+    """The graph of `graph`; a PyG `Data` made by `graphmax.learn.data` carries the graph in
+    ``graph_edge_index`` (its ``edge_index`` holds the target's messages)."""
+    inner = getattr(graph, "graph_edge_index", None)
+    if inner is not None and hasattr(graph, "num_nodes"):
+        return from_edges(np.asarray(inner).T, n=int(graph.num_nodes))
+    return as_graph(graph)
 
 
 def _value_tensor(col):
@@ -74,7 +78,7 @@ def _value_tensor(col):
 
 
 class Detector:
-    """A node classifier for strict local maxima, with the graph handling of `graphmax.local_maxima`.
+    """A node classifier for local maxima, with the graph handling of `graphmax.local_maxima`.
 
     Made by `graphmax.learn.train_detector` or `Detector.load`.
 
@@ -83,14 +87,18 @@ class Detector:
     model : torch.nn.Module
     name : str
         Model family (see `graphmax.learn.models.MODELS`).
+    target : graphmax.learn.targets.Target
+        The question it answers (mode, hops, direction).
     config : dict
-        JSON-serialisable: ``model``, ``model_kwargs``, ``learned`` and the
-        ``training`` record (seed, epochs, validation scores, time).
+        JSON-serialisable: ``model``, ``model_kwargs``, ``target``,
+        ``learned`` and the ``training`` record (seed, epochs, validation
+        scores, time).
     """
 
-    def __init__(self, model, name, *, training=None):
+    def __init__(self, model, name, *, training=None, target=None):
         self.model = model.eval()
         self.name = name
+        self.target = Target.of(target)
         self.training = dict(training or {})
 
     @property
@@ -103,19 +111,20 @@ class Detector:
         return {
             "model": self.name,
             "model_kwargs": self.model.config(),
+            "target": self.target.as_dict(),
             "learned": self.learned,
             "training": self.training,
         }
 
     def __repr__(self):
         kind = "learned" if self.learned else "hand-set, not learned"
-        return f"Detector({self.name!r}, {kind}, {self.model!r})"
+        return f"Detector({self.name!r}, {self.target.name}, {kind}, {self.model!r})"
 
     # -- prediction ------------------------------------------------------------------------------
     @torch.no_grad()
     def logits(self, graph, x=None):
-        """Per-node logits (positive = strict maximum), float64 array of ``x.shape``."""
-        g = as_graph(graph)
+        """Per-node logits (positive = maximum), float64 array of ``x.shape``."""
+        g = _graph_of(graph)
         if x is None:
             x = getattr(graph, "x", None)
             if x is None:
@@ -129,25 +138,27 @@ class Detector:
         out = np.zeros(channels.shape, dtype=np.float64)
         if g.n == 0:
             return out[:, 0] if values.ndim == 1 else out
-        edge_index = _edge_index(g)
+        edge_index = torch.from_numpy(self.target.message_index(g))
         for c in range(channels.shape[1]):
             data = Data(x=_value_tensor(channels[:, c]), edge_index=edge_index, num_nodes=g.n)
             out[:, c] = node_logits(self.model, prepare(self.model, data)).double().numpy()
         return out[:, 0] if values.ndim == 1 else out
 
     def predict_proba(self, graph, x=None):
-        """Per-node probability of being a strict local maximum."""
+        """Per-node probability of being a local maximum (of the detector's target)."""
         return np.exp(-np.logaddexp(0.0, -self.logits(graph, x)))  # sigmoid, without overflow for large logits
 
     def predict(self, graph, x=None):
-        """Boolean mask of the predicted strict local maxima, shape ``x.shape``.
+        """Boolean mask of the predicted local maxima, shape ``x.shape``.
 
         Parameters
         ----------
         graph : Graph or any input `graphmax.as_graph` accepts
             scipy.sparse / dense adjacency, networkx graph (nodes in
             ``G.nodes`` order), PyG ``Data`` or ``edge_index``, ...
-            Neighbours are read with ``direction="both"``, ``hops=1``.
+            Neighbours are the target's (``hops``, ``direction``), computed
+            by `graphmax.neighbourhood`. A `Data` from
+            `graphmax.learn.data` is read through its ``graph_edge_index``.
         x : array_like, shape (n,) or (n, c)
             Node values; a 2-D `x` is `c` independent signals. May be
             omitted for a PyG ``Data`` carrying ``x`` (its ``(n, 1)``
@@ -157,13 +168,16 @@ class Detector:
         -------
         ndarray of bool
             The model's answer to ``graphmax.local_maxima(graph, x,
-            mode="strict")``.
+            mode=..., hops=..., direction=...)`` for its `target`.
         """
         return self.logits(graph, x) > 0
 
     @torch.no_grad()
     def predict_data(self, data_list, max_nodes=100_000):
-        """Logits for each graph of a list of PyG `Data` (batched): a list of float arrays."""
+        """Logits for each graph of a list of PyG `Data` (batched): a list of float arrays.
+
+        Each `Data`'s ``edge_index`` must hold the target's messages (as
+        `graphmax.learn.data` makes them)."""
         self.model.eval()
         out = []
         for part, batch in iter_batches(data_list, max_nodes):
@@ -207,8 +221,9 @@ class Detector:
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise ValueError(f"{str(path)!r} is not a graphmax.learn.Detector file")
         if payload.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{str(path)!r} has format version {payload.get('version')}, expected {FORMAT_VERSION}")
+            raise ValueError(f"{str(path)!r} has format version {payload.get('version')}, expected {FORMAT_VERSION}; "
+                             "retrain it with this version of graphmax.learn.train_detector")
         config = json.loads(payload["config"])
         model = build_model(config["model"], **config["model_kwargs"])
         model.load_state_dict(payload["state_dict"], strict=True)
-        return cls(model, config["model"], training=config.get("training"))
+        return cls(model, config["model"], training=config.get("training"), target=config.get("target"))

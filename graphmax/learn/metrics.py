@@ -25,6 +25,8 @@ __all__ = [
     "MONOTONE_TRANSFORMS",
     "shift_consistency",
     "asker_pairs",
+    "mask_pairs",
+    "bootstrap_graphs",
     "throughput",
 ]
 
@@ -78,6 +80,46 @@ def evaluate_masks(y_true_list, y_pred_list):
     scores["exact_match"] = exact_match(y_true_list, y_pred_list)
     scores["graphs"] = len(y_true_list)
     return scores
+
+
+def bootstrap_graphs(correct, nodes, *, resamples=1000, level=0.95, seed=0):
+    """Mean over seeds of node accuracy and of the fraction of graphs entirely right, with
+    bootstrap confidence intervals over graphs (resampled with replacement within each seed).
+
+    Parameters
+    ----------
+    correct, nodes : list (one entry per seed) of int arrays (one entry per graph)
+        Nodes right and nodes, per graph.
+
+    Returns
+    -------
+    dict
+        ``{"accuracy": {"mean", "low", "high", "worst"}, "exact_match": {...}}``;
+        ``worst`` is the lowest seed.
+    """
+    rng = np.random.default_rng(seed)
+    acc_b = np.zeros(resamples)
+    ex_b = np.zeros(resamples)
+    acc_s, ex_s = [], []
+    for c, n in zip(correct, nodes):
+        c, n = np.asarray(c, dtype=np.float64), np.asarray(n, dtype=np.float64)
+        acc_s.append(c.sum() / n.sum() if n.sum() else 1.0)
+        ex_s.append(float(np.mean(c == n)) if len(n) else 1.0)
+        if len(n):
+            idx = rng.integers(0, len(n), (resamples, len(n)))
+            acc_b += c[idx].sum(1) / np.maximum(n[idx].sum(1), 1)
+            ex_b += (c[idx] == n[idx]).mean(1)
+        else:
+            acc_b += 1.0
+            ex_b += 1.0
+    k = max(len(acc_s), 1)
+    tail = 100 * (1 - level) / 2
+    out = {}
+    for name, per_seed, boot in (("accuracy", acc_s, acc_b / k), ("exact_match", ex_s, ex_b / k)):
+        out[name] = {"mean": float(np.mean(per_seed)) if per_seed else None,
+                     "low": float(np.percentile(boot, tail)), "high": float(np.percentile(boot, 100 - tail)),
+                     "worst": float(np.min(per_seed)) if per_seed else None}
+    return out
 
 
 # -- near ties ---------------------------------------------------------------------------------------
@@ -264,7 +306,7 @@ def asker_pairs(predict_windows, image, size=3):
     `predict_windows(windows (B, size*size)) -> bool (B,)` answers "centred on
     its maximum?" for windows cut by `graphmax.windows.image_windows`. Every
     interior strict maximum (8-connected, `graphmax.grid.local_maxima`) whose
-    moved window also fits makes one pair per direction.
+    moved window also fits makes one pair per direction (`mask_pairs`).
 
     Returns
     -------
@@ -272,15 +314,27 @@ def asker_pairs(predict_windows, image, size=3):
         ``pairs``; ``pair_right`` (True at the maximum and False after the
         move); ``centred_true`` and ``moved_false`` (each half alone).
     """
-    from ..grid import local_maxima as grid_local_maxima
     from ..windows import image_windows
 
     img = np.asarray(image)
     h, w = img.shape
     r = size // 2
     windows, _ = image_windows(img, size=size)
-    pred = np.asarray(predict_windows(windows), bool).reshape(h - 2 * r, w - 2 * r)
-    peaks = grid_local_maxima(img, mode="strict")[r : h - r, r : w - r]
+    mask = np.zeros((h, w), dtype=bool)
+    mask[r : h - r, r : w - r] = np.asarray(predict_windows(windows), bool).reshape(h - 2 * r, w - 2 * r)
+    return mask_pairs(mask, img, border=r)
+
+
+def mask_pairs(mask, image, border=1):
+    """`asker_pairs` from a per-pixel answer `mask` of any model (a window model's answer at a
+    pixel is its answer for the window centred there); pixels within `border` of an edge are left out."""
+    from ..grid import local_maxima as grid_local_maxima
+
+    img = np.asarray(image)
+    h, w = img.shape
+    inner = (slice(border, h - border), slice(border, w - border))
+    pred = np.asarray(mask, bool)[inner]
+    peaks = grid_local_maxima(img, mode="strict")[inner]
     centred, moved = [], []
     rows, cols = np.nonzero(peaks)
     for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):

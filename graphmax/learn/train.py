@@ -16,6 +16,7 @@ from .data import make_dataset
 from .detector import Detector, iter_batches, node_logits, prepare
 from .metrics import classification_scores
 from .models import MODELS, build_model
+from .targets import Target
 
 __all__ = ["train_detector", "train_cnn", "degree_histogram", "DEFAULTS"]
 
@@ -26,6 +27,8 @@ logger = logging.getLogger("graphmax.learn")
 #: better validation score). Each trains in well under 3 minutes on 2 CPU cores with the default data.
 DEFAULTS = {
     "maxmp": {"epochs": 30, "lr": 0.05, "patience": 10},
+    "mpnn": {"epochs": 150, "lr": 0.003, "patience": 30},
+    "transformer": {"epochs": 150, "lr": 0.003, "patience": 30},
     "gcn": {"epochs": 150, "lr": 0.01, "patience": 30},
     "gin": {"epochs": 150, "lr": 0.003, "patience": 30},
     "sage": {"epochs": 150, "lr": 0.01, "patience": 30},
@@ -59,22 +62,36 @@ def _progress(iterable, enabled, desc):
     return tqdm(iterable, desc=desc, leave=False)
 
 
-def train_detector(model="maxmp", *, train=None, val=None, seed=0, epochs=None, lr=None, batch_size=32,
-                   patience=None, max_time=170.0, progress=True, **model_kwargs):
-    """Train a strict-local-maximum detector on labelled graphs; return the validation-best `Detector`.
+def train_detector(model="maxmp", *, mode="strict", hops=1, direction="both", train=None, val=None, seed=0,
+                   epochs=None, lr=None, batch_size=32, patience=None, max_time=170.0, progress=True, **model_kwargs):
+    """Train a local-maximum detector on labelled graphs; return the validation-best `Detector`.
+
+    The detector learns the indicator ``graphmax.local_maxima(graph, x,
+    mode=mode, hops=hops, direction=direction)`` (`graphmax.learn.targets.Target`);
+    `Detector.predict(graph, x)` answers it.
 
     Parameters
     ----------
     model : str
         A name from `graphmax.learn.models.MODELS`: ``"maxmp"`` (default,
-        the max-aggregation detector), ``"gcn"``, ``"gin"``, ``"sage"``,
-        ``"gat"``, ``"pna"``, ``"adjcnn"``; ``"oracle"`` returns the hand-set
-        upper bound untrained.
+        the max-aggregation detector), ``"mpnn"``, ``"transformer"``,
+        ``"gcn"``, ``"gin"``, ``"sage"``, ``"gat"``, ``"pna"``, ``"adjcnn"``;
+        ``"oracle"`` returns the hand-set upper bound untrained (strict and
+        nonstrict only).
+    mode : {"strict", "nonstrict", "plateau"}
+    hops : int
+    direction : {"both", "out", "in"}
+        The target. Every model reads the target's neighbourhood relation
+        ``N(v)`` as its message graph (`Target.message_index`); ``"plateau"``
+        needs as many rounds of messages as a plateau is wide, which one-round
+        models (``maxmp``) do not have.
     train, val : list of torch_geometric.data.Data, optional
-        Labelled graphs (``x (n, 1)``, ``y (n,)`` bool, ``edge_index``), e.g.
-        from `graphmax.learn.data.make_dataset`. Default: 600 training and
-        150 validation graphs of 20-60 nodes from ``TRAIN_FAMILIES`` x
-        ``SIGNALS``, drawn with `seed`.
+        Graphs labelled for the same target (``x (n, 1)``, ``y (n,)`` bool,
+        ``edge_index`` = the target's messages), e.g. from
+        `graphmax.learn.data.make_dataset` with ``target=``. Default: 600
+        training and 150 validation graphs of 20-60 nodes from
+        ``TRAIN_FAMILIES`` x ``SIGNALS``, drawn with `seed` (directed graphs
+        for a target with ``direction != "both"``).
     seed : int
         Seeds the default data, the initial weights and the batch order:
         the same seed gives the same weights.
@@ -107,13 +124,21 @@ def train_detector(model="maxmp", *, train=None, val=None, seed=0, epochs=None, 
     """
     if model not in MODELS:
         raise ValueError(f"`model` must be one of {MODELS}, got {model!r}")
+    target = Target(mode, hops, direction)
     t0 = time.perf_counter()
     if train is None:
-        train = make_dataset(600, seed=seed, split="train")
+        train = make_dataset(600, seed=seed, split="train", target=target)
     if val is None:
-        val = make_dataset(150, seed=seed, split="val")
+        val = make_dataset(150, seed=seed, split="val", target=target)
     if not train or not val:
         raise ValueError(f"`train` and `val` must be non-empty lists of Data (got {len(train)} and {len(val)} graphs)")
+    for name, part in (("train", train), ("val", val)):
+        other = {getattr(d, "target", target.name) for d in part} - {target.name}
+        if other:
+            raise ValueError(f"`{name}` holds graphs labelled for target {sorted(other)}, not {target.name!r}; "
+                             f"make them with make_dataset(..., target=Target({mode!r}, {hops}, {direction!r}))")
+    if model == "oracle":
+        model_kwargs.setdefault("mode", mode)
     defaults = DEFAULTS[model]
     epochs = defaults["epochs"] if epochs is None else int(epochs)
     lr = defaults["lr"] if lr is None else float(lr)
@@ -124,7 +149,8 @@ def train_detector(model="maxmp", *, train=None, val=None, seed=0, epochs=None, 
     torch.manual_seed(seed)
     net = build_model(model, **model_kwargs)
     if not getattr(net, "learned", True):
-        return Detector(net, model, training={"learned": False, "note": "hand-set weights, not trained"})
+        return Detector(net, model, training={"learned": False, "note": "hand-set weights, not trained"},
+                        target=target)
 
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(train))
@@ -140,13 +166,13 @@ def train_detector(model="maxmp", *, train=None, val=None, seed=0, epochs=None, 
         net.train()
         total, count = 0.0, 0
         for i in rng.permutation(len(steps)):
-            inputs, target = steps[i]
+            inputs, labels = steps[i]
             optimizer.zero_grad()
-            loss = F.binary_cross_entropy_with_logits(node_logits(net, inputs), target)
+            loss = F.binary_cross_entropy_with_logits(node_logits(net, inputs), labels)
             loss.backward()
             optimizer.step()
-            total += float(loss.detach()) * target.numel()
-            count += target.numel()
+            total += float(loss.detach()) * labels.numel()
+            count += labels.numel()
         val_scores = _validate(net, val_steps)
         record = {"epoch": epoch + 1, "loss": total / max(count, 1), **val_scores,
                   "seconds": time.perf_counter() - t0}
@@ -171,7 +197,7 @@ def train_detector(model="maxmp", *, train=None, val=None, seed=0, epochs=None, 
         "train_seconds": time.perf_counter() - t0,
         "history": history,
     }
-    return Detector(net, model, training=training)
+    return Detector(net, model, training=training, target=target)
 
 
 class _EarlyStopping:

@@ -9,6 +9,9 @@ here are such maps, computed per graph of a batch:
   at least 1 whatever the graph's size or value range, so a model reading
   ranks is exactly invariant to every strictly increasing transform of the
   values (``1000 x - 300``, ``exp``, ...). O(n log n).
+- ``"rank_n"``: the dense rank divided by the graph's node count, in (0, 1]:
+  the same order, bounded whatever the size (so neighbouring ranks differ
+  by only ``1/n`` on large graphs).
 - ``"standardize"``: ``(x - mean) / std`` per graph (std 0 -> 1): invariant to
   increasing affine maps only.
 - ``"none"``: the raw values.
@@ -24,7 +27,7 @@ from torch import Tensor
 
 __all__ = ["NORMALIZATIONS", "normalize_values", "graph_dense_rank"]
 
-NORMALIZATIONS = ("rank", "standardize", "none")
+NORMALIZATIONS = ("rank", "rank_n", "standardize", "none")
 
 
 def check_normalize(normalize):
@@ -76,6 +79,10 @@ def normalize_values(x: Tensor, batch: Tensor | None, normalize: str) -> Tensor:
     """
     if normalize == "rank" and x.shape[0]:
         return graph_dense_rank(x[:, 0], batch)[:, None]
+    if normalize == "rank_n" and x.shape[0]:
+        b = _batch_vector(x, batch)
+        counts = torch.bincount(b).to(torch.float64)
+        return (graph_dense_rank(x[:, 0], batch) / counts[b])[:, None]
     x = x.to(torch.float64)
     if normalize == "none" or x.shape[0] == 0:
         return x

@@ -57,23 +57,26 @@ class MaxMPConv(MessagePassing):
 
 
 class MaxMP(torch.nn.Module):
-    r"""Learned strict-local-maximum detector: per-graph input transform, `MaxMPConv`, linear readout.
+    r"""Max-aggregation detector: per-graph input transform, `MaxMPConv`, linear readout.
 
-    ``logit_v = a . max_u tanh(W (r_u - r_v)) + c`` where ``r`` is the
-    per-graph transform of the raw values (`normalize`, default ``"rank"``:
-    the dense rank, see `graphmax.learn.models._inputs`). Every weight
-    (``W``, ``a``, ``c``) is learned from labelled graphs; nothing is
-    hand-set (compare `OracleMax`).
+    ``logit_v = a . max_u tanh(W (r_u - r_v)) + b [N(v) non-empty] + c``
+    where ``r`` is the per-graph transform of the raw values (`normalize`,
+    default ``"rank"``: the dense rank, see `graphmax.learn.models._inputs`)
+    and the bracket is 1 when `v` has a neighbour (0 for an isolated node).
+    Every weight (``W``, ``a``, ``b``, ``c``) is learned from labelled graphs;
+    nothing is hand-set (compare `OracleMax`).
 
-    It can represent the exact indicator: with ranks, distinct neighbours
-    differ by at least 1, so one channel with ``w > 0`` gives ``<= -tanh(w)``
-    for a strict maximum, 0 for a tie or an isolated node and
-    ``>= tanh(w)`` otherwise, and any readout with ``a < 0``, ``c < 0`` and
-    ``|a| tanh(w) > |c|`` is exact on every graph, of every size.
+    **An algorithmically aligned architecture** (Xu et al. 2020, "What can
+    neural networks reason about?"): the message is a difference, the
+    aggregation is the max the exact indicator takes, so it *can represent*
+    the exact strict and non-strict indicators on rank input -- distinct
+    neighbours differ by at least 1 -- with one channel, and training only
+    has to find a threshold. `certify` proves when it has. It cannot
+    represent plateau maxima (one round of messages sees one hop).
 
     Args:
         hidden_channels (int): channels of the message (default 8).
-        normalize (str): ``"rank"`` (default), ``"standardize"`` or ``"none"``.
+        normalize (str): ``"rank"`` (default), ``"rank_n"``, ``"standardize"`` or ``"none"``.
     """
 
     learned = True
@@ -83,7 +86,7 @@ class MaxMP(torch.nn.Module):
         self.hidden_channels = int(hidden_channels)
         self.normalize = check_normalize(normalize)
         self.conv = MaxMPConv(1, self.hidden_channels)
-        self.readout = torch.nn.Linear(self.hidden_channels, 1)
+        self.readout = torch.nn.Linear(self.hidden_channels + 1, 1)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -96,25 +99,29 @@ class MaxMP(torch.nn.Module):
         return {"hidden_channels": self.hidden_channels, "normalize": self.normalize}
 
     def forward(self, x: Tensor, edge_index: Tensor, batch: Tensor | None = None) -> Tensor:
-        """Logits ``(n,)``: positive = strict local maximum."""
+        """Logits ``(n,)``: positive = local maximum."""
         r = normalize_values(x, batch, self.normalize)
-        return self.readout(self.conv(r, edge_index))[:, 0]
+        h = self.conv(r, edge_index)
+        has = torch.zeros(x.shape[0], 1, dtype=h.dtype, device=h.device)
+        has[edge_index[1]] = 1.0
+        return self.readout(torch.cat([h, has], dim=1))[:, 0]
 
     @torch.no_grad()
-    def certify(self) -> dict:
+    def certify(self, mode: str = "strict") -> dict:
         """Prove (or fail to prove) that the current weights are exact on *every* graph.
 
         With rank input the differences ``d_u = r_u - r_v`` are integers, and
-        the logit is a function of ``M = max_u d_u`` and ``m = min_u d_u``
-        only: a channel with ``w > 0`` is ``tanh(w M)``, one with ``w < 0``
-        is ``tanh(w m)``. The exact answer is "maximum" iff ``M <= -1``. Each
-        case is bounded by interval arithmetic over all integers it allows
-        (unbounded ranges included, ``tanh(±inf) = ±1``):
+        the logit is a function of ``M = max_u d_u``, ``m = min_u d_u`` and
+        whether `v` has a neighbour: a channel with ``w > 0`` is
+        ``tanh(w M)``, one with ``w < 0`` is ``tanh(w m)``. Strict: "maximum"
+        iff ``M <= -1``; non-strict: iff ``M <= 0``. Each case is bounded by
+        interval arithmetic over all integers it allows (unbounded ranges
+        included, ``tanh(±inf) = ±1``):
 
-        - ``"maximum"``: ``m <= M <= -1`` -- needs the lowest logit > 0;
-        - ``"tie"``: ``M = 0``, ``m <= 0`` -- needs the highest logit < 0;
-        - ``"below a neighbour"``: ``M >= 1``, any ``m`` -- highest logit < 0;
-        - ``"no neighbour"``: every channel 0, logit = bias -- < 0.
+        - ``"above every neighbour"``: ``m <= M <= -1``;
+        - ``"tie"``: ``M = 0``, ``m <= 0`` (a maximum only in non-strict mode);
+        - ``"below a neighbour"``: ``M >= 1``, any ``m``;
+        - ``"no neighbour"``: every channel 0, logit = ``c`` (never a maximum).
 
         The bounds are sufficient, not necessary: ``exact=True`` is a proof
         for every graph size and value range (float32 rounding aside, within
@@ -129,18 +136,22 @@ class MaxMP(torch.nn.Module):
         """
         if self.normalize != "rank":
             raise ValueError(f"certify() needs rank input (integer differences); this model reads {self.normalize!r}")
+        if mode not in ("strict", "nonstrict"):
+            raise ValueError(f"`mode` must be 'strict' or 'nonstrict' (a one-round model cannot answer plateau "
+                             f"maxima), got {mode!r}")
         w = self.conv.lin.weight[:, 0].double()
-        a = self.readout.weight[0].double()
+        weights = self.readout.weight[0].double()
+        a, b = weights[:-1], float(weights[-1])
         c = float(self.readout.bias[0])
         inf = float("inf")
         cases = {  # (range of M, range of m, True if the label is "maximum")
-            "maximum": ((-inf, -1.0), (-inf, -1.0), True),
-            "tie": ((0.0, 0.0), (-inf, 0.0), False),
+            "above every neighbour": ((-inf, -1.0), (-inf, -1.0), True),
+            "tie": ((0.0, 0.0), (-inf, 0.0), mode == "nonstrict"),
             "below a neighbour": ((1.0, inf), (-inf, inf), False),
         }
         out, margin = {}, inf
         for name, (M, m, positive) in cases.items():
-            low = high = c
+            low = high = c + b
             for wk, ak in zip(w.tolist(), a.tolist()):
                 lo, hi = M if wk > 0 else m
                 ends = [ak * math.tanh(wk * t) if math.isfinite(t) else ak * math.copysign(1.0, wk * t)

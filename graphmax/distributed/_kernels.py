@@ -1,0 +1,262 @@
+"""Compiled kernels of the Dask path: one edge partition in, one mergeable partial out.
+
+Every kernel reads one partition's edges as dense node positions ``src``,
+``dst`` (-1: an endpoint the values table lacks, skipped) and walks the
+*relation pairs* ``(v, u)`` -- ``u`` in ``N(v)`` -- of each edge:
+``direction`` 0 ("both") gives ``(s, t)`` and ``(t, s)``, 1 ("out") ``(s, t)``,
+2 ("in") ``(t, s)``. Self-loops are skipped; so is an edge whose ends lie in
+different groups, or in group 0, when ``use_group`` (NaN nodes under
+``nan_policy="omit"`` are group 0; so is the background label of
+`find_peaks`, whose labels are the groups). Duplicate edges change nothing.
+
+The kernels are serial (``parallel=False``) and release the GIL: Dask runs
+one per partition on each worker thread, so the parallelism is Dask's.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+_jit = nb.njit(cache=True, nogil=True)
+
+# Per-node flags of `relation_flags`: some neighbour is higher, equal, lower.
+HIGHER = np.uint8(1)
+EQUAL = np.uint8(2)
+LOWER = np.uint8(4)
+
+
+@_jit
+def _kept(s, t, group, use_group):
+    if s < 0 or t < 0 or s == t:
+        return False
+    if use_group:
+        return group[s] == group[t] and group[s] != 0
+    return True
+
+
+@_jit
+def relation_flags(src, dst, x, group, use_group, direction, flags):
+    """OR into ``flags[v]`` how each neighbour ``u`` of ``v`` compares with it."""
+    for e in range(src.shape[0]):
+        s = src[e]
+        t = dst[e]
+        if not _kept(s, t, group, use_group):
+            continue
+        for side in range(2):
+            if (side == 0 and direction == 2) or (side == 1 and direction == 1):
+                continue
+            v = s if side == 0 else t
+            u = t if side == 0 else s
+            if x[u] > x[v]:
+                flags[v] |= HIGHER
+            elif x[u] == x[v]:
+                flags[v] |= EQUAL
+            else:
+                flags[v] |= LOWER
+
+
+@_jit
+def equal_edges(src, dst, x, group, use_group, beaten):
+    """The edges joining two nodes of equal value, as ``(k, 2)`` pairs, except those
+    whose ends are both `beaten` (each end already makes its plateau lose)."""
+    count = 0
+    for e in range(src.shape[0]):
+        s = src[e]
+        t = dst[e]
+        if _kept(s, t, group, use_group) and x[s] == x[t] and not (beaten[s] and beaten[t]):
+            count += 1
+    out = np.empty((count, 2), dtype=np.int64)
+    k = 0
+    for e in range(src.shape[0]):
+        s = src[e]
+        t = dst[e]
+        if _kept(s, t, group, use_group) and x[s] == x[t] and not (beaten[s] and beaten[t]):
+            out[k, 0] = s
+            out[k, 1] = t
+            k += 1
+    return out
+
+
+@_jit
+def _find(parent, v):
+    while parent[v] != v:
+        parent[v] = parent[parent[v]]
+        v = parent[v]
+    return v
+
+
+@_jit
+def union_all(parent, pairs):
+    """Union-find over `pairs` into `parent` (the smaller root wins)."""
+    for k in range(pairs.shape[0]):
+        ru = _find(parent, pairs[k, 0])
+        rv = _find(parent, pairs[k, 1])
+        if ru != rv:
+            if ru < rv:
+                parent[rv] = ru
+            else:
+                parent[ru] = rv
+
+
+@_jit
+def compact_roots(parent):
+    """Root of every entry of `parent` (after `union_all`)."""
+    root = np.empty(parent.shape[0], dtype=np.int64)
+    for v in range(parent.shape[0]):
+        root[v] = _find(parent, v)
+    return root
+
+
+@_jit
+def _insert(vals, ids, v, val, node):
+    """Insert ``(val, node)`` into row `v` of a top-K table ordered by value
+    descending then node ascending (empty slots: node -1), keeping nodes distinct."""
+    k = vals.shape[1]
+    for j in range(k):
+        if ids[v, j] == node:
+            return
+    pos = k
+    for j in range(k):
+        if ids[v, j] < 0 or val > vals[v, j] or (val == vals[v, j] and node < ids[v, j]):
+            pos = j
+            break
+    if pos == k:
+        return
+    for j in range(k - 1, pos, -1):
+        vals[v, j] = vals[v, j - 1]
+        ids[v, j] = ids[v, j - 1]
+    vals[v, pos] = val
+    ids[v, pos] = node
+
+
+@_jit
+def topk_pass(src, dst, x, group, use_group, direction, prev_vals, prev_ids, use_prev, out_vals, out_ids):
+    """One hop of the ball: for every pair ``(v, u)`` put ``u`` and (`use_prev`)
+    the top-K of ``u``'s previous ball into ``v``'s top-K."""
+    k = out_vals.shape[1]
+    for e in range(src.shape[0]):
+        s = src[e]
+        t = dst[e]
+        if not _kept(s, t, group, use_group):
+            continue
+        for side in range(2):
+            if (side == 0 and direction == 2) or (side == 1 and direction == 1):
+                continue
+            v = s if side == 0 else t
+            u = t if side == 0 else s
+            _insert(out_vals, out_ids, v, x[u], u)
+            if use_prev:
+                for j in range(k):
+                    w = prev_ids[u, j]
+                    if w < 0:
+                        break
+                    _insert(out_vals, out_ids, v, prev_vals[u, j], w)
+
+
+@_jit
+def topk_merge(a_vals, a_ids, b_vals, b_ids):
+    """Merge top-K table `b` into `a`, row by row."""
+    for v in range(a_vals.shape[0]):
+        for j in range(b_vals.shape[1]):
+            w = b_ids[v, j]
+            if w < 0:
+                break
+            _insert(a_vals, a_ids, v, b_vals[v, j], w)
+
+
+@_jit
+def best_other(vals, ids, v):
+    """``(found, value, count)``: the best entry of row `v` that is not `v` itself,
+    and how many entries are not `v`."""
+    found = False
+    best = vals[v, 0]
+    count = 0
+    for j in range(vals.shape[1]):
+        w = ids[v, j]
+        if w < 0:
+            break
+        if w == v:
+            continue
+        if not found:
+            found = True
+            best = vals[v, j]
+        count += 1
+    return found, best, count
+
+
+@_jit
+def star_links(src, dst, x, group, use_group, direction, top_vals, top_ids, beaten):
+    """Two-hop plateau links through a middle node ``m``: every pair ``(v, m)``
+    with ``x[v]`` equal to the top value of ``N(m)`` links ``v`` to the lowest
+    node holding that value in ``N(m)``. Pairs whose ends are both `beaten` are left out."""
+    count = 0
+    for stage in range(2):
+        out = np.empty((count if stage else 0, 2), dtype=np.int64)
+        k = 0
+        for e in range(src.shape[0]):
+            s = src[e]
+            t = dst[e]
+            if not _kept(s, t, group, use_group):
+                continue
+            for side in range(2):
+                if (side == 0 and direction == 2) or (side == 1 and direction == 1):
+                    continue
+                v = s if side == 0 else t
+                m = t if side == 0 else s
+                rep = top_ids[m, 0]
+                if rep < 0 or rep == v or top_vals[m, 0] != x[v] or (beaten[v] and beaten[rep]):
+                    continue
+                if stage:
+                    out[k, 0] = v
+                    out[k, 1] = rep
+                k += 1
+        count = k
+    return out
+
+
+@_jit
+def propagate_max(src, dst, group, use_group, direction, cur, out):
+    """One hop of a max over balls: ``out[v] = max(out[v], cur[u])`` for every
+    pair ``(v, u)``, column by column."""
+    for e in range(src.shape[0]):
+        s = src[e]
+        t = dst[e]
+        if not _kept(s, t, group, use_group):
+            continue
+        for side in range(2):
+            if (side == 0 and direction == 2) or (side == 1 and direction == 1):
+                continue
+            v = s if side == 0 else t
+            u = t if side == 0 else s
+            for c in range(cur.shape[1]):
+                if cur[u, c] > out[v, c]:
+                    out[v, c] = cur[u, c]
+
+
+@_jit
+def outside_pairs(src, dst, x, group, use_group, direction, key):
+    """``(key[v], u)`` for every pair ``(v, u)`` with ``key[v] >= 0`` and ``x[u] != x[v]``:
+    the neighbours outside a candidate plateau (`key`: its root)."""
+    count = 0
+    for stage in range(2):
+        out = np.empty((count if stage else 0, 2), dtype=np.int64)
+        k = 0
+        for e in range(src.shape[0]):
+            s = src[e]
+            t = dst[e]
+            if not _kept(s, t, group, use_group):
+                continue
+            for side in range(2):
+                if (side == 0 and direction == 2) or (side == 1 and direction == 1):
+                    continue
+                v = s if side == 0 else t
+                u = t if side == 0 else s
+                if key[v] < 0 or x[u] == x[v]:
+                    continue
+                if stage:
+                    out[k, 0] = key[v]
+                    out[k, 1] = u
+                k += 1
+        count = k
+    return out
