@@ -24,23 +24,18 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import gc
-import importlib.metadata
 import json
 import math
 import os
-import platform
 import shlex
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import tracemalloc
 import zlib
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +43,12 @@ import graphmax as gm
 from graphmax import grid
 
 from . import peers
-from ._common import atomic_write, loops_for, results_folder, stream_sum, time_once, write_text
+from ._common import results_folder, stream_sum, write_text
+from ._families import GRAPH_FAMILIES, node_values, undirected  # noqa: F401  (undirected: for the tests)
+from ._machine import apply_threads, git_state, machine_info, numba_threading_layer, package_versions
+from ._measure import Contender, PeerMismatch, annotate, best_time, measure
+from ._memory import memory_profile
+from ._speed_report import headline, peaks_headline, render_markdown, render_text, write_json, write_plots
 
 __all__ = ["main", "build_parser", "PeerMismatch"]
 
@@ -64,15 +64,6 @@ IMAGE_PEERS_BY_MODE = {
     "nonstrict": ("ndimage-eq",),
     "strict": ("ndimage-ring", "peak_local_max"),
 }
-# Packages whose versions go into the report (distribution names).
-_VERSIONED = (
-    "graphmax", "numpy", "scipy", "numba", "networkx", "torch", "torch-geometric",
-    "python-graphblas", "suitesparse-graphblas", "scikit-image", "matplotlib", "tqdm", "psutil",
-)
-
-
-class PeerMismatch(AssertionError):
-    """A method that claims graphmax's semantics returned a different mask."""
 
 
 # -- what to run --------------------------------------------------------------------------------
@@ -199,12 +190,12 @@ def graph_plan(quick: bool) -> list[GraphCase]:
             GraphCase("geometric", 10_000, 16),
         ]
     cases = [GraphCase("random", 1_000, 16), GraphCase("random", 10_000, 16), GraphCase("random", 100_000, 4)]
-    for n, headline in ((100_000, False), (1_000_000, True)):
+    for n, is_headline in ((100_000, False), (1_000_000, True)):
         head = dict(family="random", n=n, degree=16)
         cases += [
-            GraphCase(**head, headline=headline, memory=headline),
-            GraphCase(**head, hops=2, memory=headline),
-            GraphCase(**head, hops=3, memory=headline),
+            GraphCase(**head, headline=is_headline, memory=is_headline),
+            GraphCase(**head, hops=2, memory=is_headline),
+            GraphCase(**head, hops=3, memory=is_headline),
             GraphCase(**head, mode="plateau", values="levels"),
         ]
         cases += [GraphCase("random", n, 64)]
@@ -288,65 +279,6 @@ def _rng(settings: Settings, key: str) -> np.random.Generator:
     return np.random.default_rng([settings.seed, zlib.crc32(key.encode())])
 
 
-def undirected(src: np.ndarray, dst: np.ndarray, n: int) -> gm.Graph:
-    """The undirected graph of the pairs ``(src[i], dst[i])``, stored both ways and known to be
-    symmetric by construction (`gm.from_edges` with ``directed=False``): the prepared graph a user
-    builds from undirected pairs, so no call on it looks for in-neighbours or checks symmetry."""
-    return gm.from_edges(np.stack([src, dst], axis=1), n=n, directed=False)
-
-
-def random_graph(n: int, degree: int, rng: np.random.Generator) -> gm.Graph:
-    """Erdős–Rényi-like: ``n * degree / 2`` uniform random pairs, stored both ways."""
-    m = n * degree // 2
-    return undirected(rng.integers(0, n, m), rng.integers(0, n, m), n)
-
-
-def powerlaw_graph(n: int, degree: int, rng: np.random.Generator, exponent: float = 2.5) -> gm.Graph:
-    """Chung–Lu: ``n * degree / 2`` pairs with endpoints drawn by expected degree ``~ rank^(-1/(exponent-1))``.
-
-    Node ids are shuffled so that hubs are spread over the index range.
-    """
-    weight = np.arange(1, n + 1, dtype=np.float64) ** (-1.0 / (exponent - 1.0))
-    cdf = np.cumsum(weight)
-    cdf /= cdf[-1]
-    m = n * degree // 2
-    shuffle = rng.permutation(n)
-    src = shuffle[np.searchsorted(cdf, rng.random(m))]
-    dst = shuffle[np.searchsorted(cdf, rng.random(m))]
-    return undirected(src, dst, n)
-
-
-def grid_graph(n: int, degree: int, rng: np.random.Generator) -> gm.Graph:
-    """The ``sqrt(n) x sqrt(n)`` grid: 4 neighbours (connectivity 1) or 8 (connectivity 2).
-
-    Its symmetric scipy adjacency goes through ``as_graph(...).to_undirected()``, which checks the
-    symmetry once (part of the build time) and returns the graph known to be symmetric."""
-    side = math.isqrt(n)
-    return gm.as_graph(grid.grid_adjacency((side, side), connectivity={4: 1, 8: 2}[degree])).to_undirected()
-
-
-def geometric_graph(n: int, degree: int, rng: np.random.Generator) -> gm.Graph:
-    """Random geometric: uniform points in the unit square, joined within ``r = sqrt(degree / (pi n))``."""
-    from scipy.spatial import cKDTree
-
-    points = rng.random((n, 2))
-    pairs = cKDTree(points).query_pairs(math.sqrt(degree / (math.pi * n)), output_type="ndarray")
-    return undirected(pairs[:, 0], pairs[:, 1], n)
-
-
-GRAPH_FAMILIES: dict[str, Callable[[int, int, np.random.Generator], gm.Graph]] = {
-    "random": random_graph,
-    "power-law": powerlaw_graph,
-    "grid": grid_graph,
-    "geometric": geometric_graph,
-}
-
-
-def node_values(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``"uniform"``: float64 in [0, 1); ``"levels"``: int64 in 0..7 (ties everywhere)."""
-    return rng.random(n) if kind == "uniform" else rng.integers(0, 8, n)
-
-
 def load_image(case: ImageCase, rng: np.random.Generator) -> np.ndarray:
     """The image of `case` (see `ImageCase.source`)."""
     if case.source in ("noise", "smooth"):
@@ -405,104 +337,6 @@ class Inputs:
 
 
 # -- measuring ----------------------------------------------------------------------------------
-@dataclass
-class Contender:
-    """One timed method of a case.
-
-    ``call`` is None when the method is skipped (``note`` says why). The
-    first contender of a case is graphmax: the baseline every mask is checked
-    against and every ratio is taken to.
-    """
-
-    key: str
-    label: str
-    role: str  # "graphmax", "variant" (graphmax another way) or "peer"
-    call: Callable[[], Any] | None
-    matches: str = ""
-    compare: bool = True
-    note: str = ""
-    prepare_s: float | None = None
-
-
-def best_time(call: Callable[[], Any], repeat: int, min_sample_s: float = 0.0) -> float:
-    """Best of `repeat` timed samples after one warm-up call, in seconds per
-    call; a sample loops the call to last at least `min_sample_s` (`loops_for`)."""
-    call()
-    loops = loops_for(call, min_sample_s)
-    return min(time_once(call, loops) for _ in range(repeat))
-
-
-def _check_same(case_name: str, contender: Contender, mask: Any, reference: np.ndarray) -> None:
-    mask = np.asarray(mask)
-    if mask.shape != reference.shape:
-        raise PeerMismatch(
-            f"{case_name}: {contender.label} returned shape {mask.shape}, graphmax {reference.shape}"
-        )
-    differ = np.flatnonzero(mask.astype(bool).ravel() != reference.ravel())
-    if differ.size:
-        raise PeerMismatch(
-            f"{case_name}: {contender.label} (claims {contender.matches}) disagrees with graphmax "
-            f"on {differ.size} of {reference.size} entries, first at flat index {differ[:5].tolist()}"
-        )
-
-
-def measure(case_name: str, contenders: list[Contender], repeat: int, min_sample_s: float = 0.0) -> list[dict]:
-    """Warm up and check every contender against the first, then time them all interleaved.
-
-    Each of the `repeat` rounds takes one sample of every contender; a sample
-    of a call shorter than `min_sample_s` loops it back to back (`loops_for`,
-    sized once after the warm-up) and counts the mean. Returns one record per
-    contender (in order): status, loops per sample, times per call and notes.
-
-    Raises
-    ------
-    PeerMismatch
-        A contender with ``compare=True`` returned a different mask.
-    """
-    baseline, others = contenders[0], contenders[1:]
-    reference = np.asarray(baseline.call())
-    status = {baseline.key: "baseline"}
-    for contender in others:
-        if contender.call is None:
-            status[contender.key] = "skipped"
-            continue
-        mask = contender.call()  # warm-up, and the answer to check
-        if contender.compare:
-            _check_same(case_name, contender, mask, reference)
-            status[contender.key] = "agrees"
-        else:
-            status[contender.key] = "not compared"
-    active = [c for c in contenders if c.call is not None]
-    loops = {c.key: loops_for(c.call, min_sample_s) for c in active}
-    times: dict[str, list[float]] = {c.key: [] for c in active}
-    for _ in range(repeat):
-        for contender in active:
-            times[contender.key].append(time_once(contender.call, loops[contender.key]))
-    return [
-        {
-            "key": c.key,
-            "label": c.label,
-            "role": c.role,
-            "matches": c.matches,
-            "status": status[c.key],
-            "note": c.note,
-            "prepare_s": c.prepare_s,
-            "loops": loops.get(c.key),
-            "times_s": times.get(c.key, []),
-            "best_s": min(times[c.key]) if c.key in times else None,
-        }
-        for c in contenders
-    ]
-
-
-def _annotate(records: list[dict], amount: int, stream_s: float) -> None:
-    """Add rate (`amount` per second), ratio to graphmax and multiple of the streaming time."""
-    base = records[0]["best_s"]
-    for record in records:
-        best = record["best_s"]
-        record["rate_per_s"] = amount / best if best else None
-        record["ratio"] = best / base if best and base else None
-        record["stream_multiple"] = best / stream_s if best and stream_s else None
 
 
 def peer_contender(peer: peers.Peer, data: Any, options: peers.Options, values: np.ndarray) -> Contender:
@@ -521,95 +355,6 @@ def peer_contender(peer: peers.Peer, data: Any, options: peers.Options, values: 
 
 
 # -- memory -------------------------------------------------------------------------------------
-def _proc_status_kib(field_name: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field_name + ":"):
-                return int(line.split()[1])
-    raise OSError(f"{field_name} not in /proc/self/status")
-
-
-def _rss_peak_delta(call: Callable[[], Any]) -> tuple[int | None, str]:
-    """Peak resident set during `call` minus the resident set before it, in bytes, and the method used.
-
-    Linux: reset the high-water mark (``/proc/self/clear_refs``) and read
-    ``VmHWM``, exact. Elsewhere: sample ``psutil`` every 0.2 ms (may miss
-    short peaks). Free heap memory is first handed back to the system
-    (glibc's ``malloc_trim``), or the call could reuse it without growing the
-    process: without that step, the 1M-node headline call measured 0 bytes.
-    """
-    gc.collect()
-    trimmed = _malloc_trim()
-    try:
-        with open("/proc/self/clear_refs", "w") as clear:
-            clear.write("5")
-        before = _proc_status_kib("VmRSS")
-        call()
-        return (_proc_status_kib("VmHWM") - before) * 1024, "VmHWM after clear_refs" + trimmed
-    except OSError:
-        pass
-    try:
-        import psutil
-    except ImportError:
-        return None, "unavailable (no /proc/self/clear_refs, no psutil)"
-    process = psutil.Process()
-    before = process.memory_info().rss
-    peak = [before]
-    done = threading.Event()
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], process.memory_info().rss)
-            time.sleep(0.0002)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    try:
-        call()
-    finally:
-        done.set()
-        sampler.join()
-    return max(peak[0], process.memory_info().rss) - before, "psutil sampling" + trimmed
-
-
-def _malloc_trim() -> str:
-    """Return free heap memory to the system (glibc only); a note for the method label."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        return ""
-    return ", malloc_trim"
-
-
-def memory_profile(label: str, call: Callable[[], Any], graph: gm.Graph, x: np.ndarray) -> dict:
-    """Peak extra memory of one warm `call`, next to the size of one int array of E.
-
-    ``tracemalloc`` sees every numpy allocation (numba's own allocations are
-    not traced); the resident-set delta sees everything the process maps.
-    """
-    call()  # warm: caches filled, kernels loaded
-    rss_bytes, rss_method = _rss_peak_delta(call)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        call()
-        _, traced_peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    edges = graph.neighbours("both")[1]
-    return {
-        "call": label,
-        "tracemalloc_peak_bytes": int(traced_peak),
-        "rss_peak_delta_bytes": rss_bytes,
-        "rss_method": rss_method,
-        "int_array_of_E_bytes": int(edges.nbytes),
-        "index_dtype": str(edges.dtype),
-        "n": graph.n,
-        "edges": int(edges.shape[0]),
-        "values_bytes": int(x.nbytes),
-    }
 
 
 # -- running cases ------------------------------------------------------------------------------
@@ -685,7 +430,7 @@ def run_graph_case(case: GraphCase, inputs: Inputs, settings: Settings) -> dict:
     contenders += [peer_contender(peers.GRAPH_PEERS[key], csr, options, x) for key in case.peer_keys]
     records = measure(case.name, contenders, settings.repeat, settings.min_sample_s)
     stream_s = best_time(lambda: stream_sum(indices), settings.repeat, settings.min_sample_s)
-    _annotate(records, csr.num_edges, stream_s)
+    annotate(records, csr.num_edges, stream_s)
     result = {
         "section": "graph",
         "name": case.name,
@@ -731,7 +476,7 @@ def run_image_case(case: ImageCase, inputs: Inputs, settings: Settings) -> dict:
     ]
     records = measure(case.name, contenders, settings.repeat, settings.min_sample_s)
     stream_s = best_time(lambda: stream_sum(image), settings.repeat, settings.min_sample_s)
-    _annotate(records, image.size, stream_s)
+    annotate(records, image.size, stream_s)
     return {
         **result,
         "shape": list(image.shape),
@@ -810,540 +555,18 @@ RUNNERS = {"graph": run_graph_case, "image": run_image_case, "cold start": run_c
 
 
 # -- the machine --------------------------------------------------------------------------------
-def apply_threads(threads: int | None) -> dict:
-    """Set every library's thread count to `threads` (None: leave defaults); return what they use."""
-    import numba
-
-    if threads:
-        numba.set_num_threads(threads)
-    used: dict[str, Any] = {"requested": threads, "numba": numba.get_num_threads()}
-    try:
-        import torch
-
-        if threads:
-            torch.set_num_threads(threads)
-        used["torch"] = torch.get_num_threads()
-    except ImportError:
-        used["torch"] = None
-    try:
-        import graphblas as gb
-
-        if threads:
-            gb.ss.config["nthreads"] = threads
-        used["graphblas"] = gb.ss.config["nthreads"]
-    except ImportError:
-        used["graphblas"] = None
-    return used
-
-
-def _cpu_model() -> str | None:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or None
-
-
-def _memory_total() -> int | None:
-    try:
-        return _proc_meminfo_kib("MemTotal") * 1024
-    except OSError:
-        return None
-
-
-def _proc_meminfo_kib(field_name: str) -> int:
-    with open("/proc/meminfo") as info:
-        for line in info:
-            if line.startswith(field_name + ":"):
-                return int(line.split()[1])
-    raise OSError(f"{field_name} not in /proc/meminfo")
-
-
-def machine_info() -> dict:
-    """CPU, memory, OS and Python of this machine, and its load when the run started."""
-    return {
-        "cpu_model": _cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "memory_total_bytes": _memory_total(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "cpu_busy_at_start": cpu_busy_fraction(),
-    }
-
-
-def cpu_busy_fraction(seconds: float = 0.5) -> float | None:
-    """Fraction of all CPUs busy over `seconds` while this process waits: other work. None without psutil."""
-    try:
-        import psutil
-    except ImportError:
-        return None
-    return psutil.cpu_percent(interval=seconds) / 100.0
-
-
-def _quiet_warning(report: dict) -> str | None:
-    busy = report["machine"].get("cpu_busy_at_start")
-    if busy is not None and busy > 0.2:
-        return (f"warning: {busy:.0%} of the CPUs were busy with other work when the run started; "
-                "parallel kernels slow down sharply when a core is taken, so timings may be inflated")
-    return None
-
-
-def package_versions() -> dict:
-    versions = {}
-    for name in _VERSIONED:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def git_state() -> dict | None:
-    """Commit and dirtiness of the checkout the benchmark runs from, if it is a git checkout."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {
-        "commit": head.stdout.strip() if head.returncode == 0 else None,
-        "dirty": bool(status.stdout.strip()) if status.returncode == 0 else None,
-    }
-
-
-def _numba_threading_layer() -> str | None:
-    import numba
-
-    try:
-        return numba.threading_layer()
-    except ValueError:  # no parallel kernel has run yet
-        return None
 
 
 # -- the headline -------------------------------------------------------------------------------
-def _method(case: dict | None, key: str) -> dict | None:
-    if not case:
-        return None
-    found = [m for m in case.get("methods", []) if m["key"] == key and m["best_s"]]
-    return found[0] if found else None
-
-
-def _ratio_row(metric: str, method: dict | None, target: float | None, *, at_most: bool = False) -> dict:
-    if method is None or method["ratio"] is None:
-        return {"metric": metric, "value": "not measured", "target": _target(target, at_most), "met": None}
-    ratio = method["ratio"]
-    met = None if target is None else (ratio <= target if at_most else ratio >= target)
-    return {"metric": metric, "value": f"{ratio:.2f}x", "target": _target(target, at_most), "met": met}
-
-
-def _between_row(metric: str, slow: dict | None, fast: dict | None) -> dict:
-    """The ratio of two methods of one case, neither of them the baseline."""
-    if slow is None or fast is None:
-        return {"metric": metric, "value": "not measured", "target": "", "met": None}
-    return {"metric": metric, "value": f"{slow['best_s'] / fast['best_s']:.2f}x "
-            f"({_ms(fast['best_s'])} against {_ms(slow['best_s'])})", "target": "", "met": None}
-
-
-def _target(target: float | None, at_most: bool) -> str:
-    if target is None:
-        return ""
-    return f"{'<=' if at_most else '>='} {target:g}x"
-
-
-def headline(cases: list[dict]) -> list[dict]:
-    """The issue's targets, each with the number measured in this run."""
-    graphs = [c for c in cases if c["section"] == "graph"]
-    head = next((c for c in graphs if c["case"]["headline"]), None)
-    if head is None:
-        return []
-    rows = []
-    base = _method(head, "graphmax")
-    rows.append({
-        "metric": f"graphmax 1-hop strict, {head['name']} ({head['edges']:,} edges), prepared",
-        "value": f"{_ms(base['best_s'])} ({_rate(base['rate_per_s'], 'Medges/s')}); streaming limit "
-                 f"{_ms(head['stream']['best_s'])} ({_rate(head['stream']['rate_per_s'], 'Medges/s')}), "
-                 f"graphmax takes {base['stream_multiple']:.1f}x that",
-        "target": "", "met": None,
-    })
-    rows.append(_ratio_row("PyG scatter / graphmax", _method(head, "pyg"), 10))
-    rows.append(_ratio_row("GraphBLAS mxv / graphmax", _method(head, "graphblas"), 4))
-    rows.append(_ratio_row("numpy reduceat / graphmax", _method(head, "numpy"), 10))
-    rows.extend(_networkx_rows(graphs, base))
-    rows.append(_ratio_row("from raw scipy CSR / prepared", _method(head, "graphmax-raw"), 2, at_most=True))
-    rows.append(_ratio_row("as_graph(csr), symmetry not known / prepared", _method(head, "graphmax-unknown"), None))
-    rows.append(_between_row("PyG scatter / graphmax, both from the same edge_index (one call, nothing prepared)",
-                             _method(head, "pyg"), _method(head, "graphmax-edge-index")))
-    rows.append(_ratio_row("plateau / strict (random values)", _method(head, "graphmax-plateau"), 2, at_most=True))
-    rows.append(_ratio_row("default call (plateau) from raw scipy CSR / prepared strict",
-                           _method(head, "graphmax-raw-plateau"), None))
-    for other in graphs:
-        if other is not head and _same_graph(other, head):
-            if other["case"]["hops"] > 1:
-                rows.append(_hops_row(other))
-            elif other["case"]["values"] == "levels":
-                rows.append(_ratio_row(f"scipy plateau peer / graphmax plateau, {other['name']}",
-                                       _method(other, "scipy-plateau"), None))
-    for image in cases:
-        if image["section"] == "image" and image["case"]["mode"] == "plateau" and image.get("methods"):
-            rows.append(_ratio_row(f"skimage local_maxima / graphmax, {image['name']}", _method(image, "skimage"), 3))
-    rows += _memory_rows(graphs)
-    rows += _cold_rows([c for c in cases if c["section"] == "cold start"])
-    return rows
-
-
-def _peaks_headline(results: list[dict]) -> list[dict]:
-    """Issue 5's target: grid.find_peaks at least 10x faster than peak_local_max (min_distance=1)."""
-    rows = []
-    for r in results:
-        if r["peer_s"] is not None and r["case"].endswith("min_distance=1"):
-            rows.append({"metric": f"peak_local_max / grid.find_peaks, {r['case']}", "value": f"{r['speedup']:.2f}x",
-                         "target": ">= 10x", "met": r["speedup"] >= 10})
-    return rows
-
-
-def _same_graph(a: dict, b: dict) -> bool:
-    return all(a["case"][k] == b["case"][k] for k in ("family", "n", "degree"))
-
-
-def _networkx_rows(graphs: list[dict], base: dict) -> list[dict]:
-    """Per-edge rate ratios against both networkx loops: the plain one (the
-    issue's target, PERF-NOTES' loop) and the stronger early-exit one."""
-    rows = []
-    for key, what in (("networkx-max", "plain loop (max of neighbours)"), ("networkx", "early-exit loop (all)")):
-        metric = f"networkx {what}: graphmax headline rate / networkx rate (per edge)"
-        case = next((c for c in graphs if _method(c, key)), None)
-        if case is None:
-            rows.append({"metric": metric, "value": "not measured", "target": "~300x", "met": None})
-            continue
-        nx_rate = _method(case, key)["rate_per_s"]
-        same = _method(case, key)["ratio"]
-        per_edge = base["rate_per_s"] / nx_rate
-        rows.append({
-            "metric": metric,
-            "value": f"{per_edge:.0f}x ({_rate(nx_rate, 'Medges/s')} on {case['name']}; {same:.0f}x on that same graph)",
-            "target": "~300x", "met": per_edge >= 300,
-        })
-    return rows
-
-
-def _hops_row(case: dict) -> dict:
-    base = _method(case, "graphmax")
-    fastest = min((m for m in case["methods"] if m["role"] == "peer" and m["best_s"]),
-                  key=lambda m: m["best_s"], default=None)
-    peer = f"; fastest peer {fastest['key']} {fastest['ratio']:.2f}x" if fastest else ""
-    fresh = _method(case, "graphmax-fresh")
-    fresh_text = f"; fresh Graph {fresh['ratio']:.2f}x" if fresh else ""
-    memory = case.get("memory")
-    mem_text = f"; peak numpy memory {_mib(memory[0]['tracemalloc_peak_bytes'])}" if memory else ""
-    return {"metric": f"graphmax {case['name']}", "value": f"{_ms(base['best_s'])}{peer}{fresh_text}{mem_text}",
-            "target": "no power graph materialised", "met": None}
-
-
-def _memory_rows(graphs: list[dict]) -> list[dict]:
-    rows = []
-    for case in graphs:
-        if not case["case"]["headline"]:
-            continue
-        for memory in case.get("memory", []):
-            rss = memory["rss_peak_delta_bytes"]
-            rows.append({
-                "metric": f"peak extra memory, {memory['call']}, {case['name']}",
-                "value": f"tracemalloc {_mib(memory['tracemalloc_peak_bytes'])}, resident set "
-                         f"{'n/a' if rss is None else _mib(rss)}; one int array of E "
-                         f"({memory['index_dtype']}) = {_mib(memory['int_array_of_E_bytes'])}",
-                "target": "<= ~ one int array of E + O(n)", "met": None,
-            })
-    return rows
-
-
-def _cold_rows(colds: list[dict]) -> list[dict]:
-    rows = []
-    for cold in colds:
-        s = cold["steps"]
-        extra = lambda step: _ms(s[f"{step}_first_s"] - s[f"{step}_warm_s"])  # noqa: E731
-        rows.append({
-            "metric": f"{cold['name']}: import, then what each first call costs over a warm one",
-            "value": f"import {_ms(s['import_s'])}; as_graph +{extra('as_graph')}, "
-                     f"strict +{extra('local_maxima_strict')}, plateau +{extra('local_maxima_plateau')}, "
-                     f"hops=2 +{extra('local_maxima_hops2')}, grid +{extra('grid_local_maxima')}",
-            "target": "reported", "met": None,
-        })
-    return rows
 
 
 # -- tables -------------------------------------------------------------------------------------
-def _ms(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
-
-
-def _rate(per_s: float | None, unit: str) -> str:
-    return "" if per_s is None else f"{per_s / 1e6:,.1f} {unit}"
-
-
-def _mib(nbytes: float) -> str:
-    return f"{nbytes / 2**20:,.1f} MiB"
-
-
-def _x(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}x"
-
-
-def _check(method: dict) -> str:
-    text = {"baseline": "reference", "agrees": "same mask"}.get(method["status"], method["status"])
-    return f"{text}: {method['note']}" if method["note"] else text
-
-
-def case_rows(cases: list[dict], section: str) -> list[list[str]]:
-    """Table rows of one section: a streaming row, then one row per method, for each case."""
-    unit = "Medges/s" if section == "graph" else "Mpx/s"
-    rows = []
-    for case in cases:
-        if case["section"] != section:
-            continue
-        if "methods" not in case:
-            rows.append([case["name"], "", "", "", "", "", f"skipped: {case.get('skipped', '')}"])
-            continue
-        stream = case["stream"]
-        rows.append([case["name"], f"stream limit: {stream['label']}", _ms(stream["best_s"]),
-                     _rate(stream["rate_per_s"], unit), "", "1.00x", "reference"])
-        for method in case["methods"]:
-            rows.append(["", method["label"], _ms(method["best_s"]), _rate(method["rate_per_s"], unit)
-                         if method["best_s"] else "", _x(method["ratio"]), _x(method["stream_multiple"]),
-                         _check(method)])
-    return rows
-
-
-TABLE_HEADER = ["case", "method", "best time", "rate", "x graphmax", "x stream", "check"]
-
-
-def format_text_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    line = lambda r: "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip()  # noqa: E731
-    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
-
-
-def format_markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    escape = lambda v: str(v).replace("|", "\\|")  # noqa: E731
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(escape(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _headline_rows(report: dict) -> list[list[str]]:
-    met = {True: "yes", False: "NO", None: ""}
-    return [[r["metric"], r["value"], r["target"], met[r["met"]]] for r in report["headline"]]
-
-
-def _cold_start_rows(report: dict) -> list[list[str]]:
-    rows = []
-    for cold in (c for c in report["cases"] if c["section"] == "cold start"):
-        steps = cold["steps"]
-        rows.append([cold["name"], "import graphmax", _ms(steps["import_s"]), "", ""])
-        for step in (k.removesuffix("_first_s") for k in steps if k.endswith("_first_s")):
-            first, warm = steps[f"{step}_first_s"], steps[f"{step}_warm_s"]
-            rows.append([cold["name"], step, _ms(first), _ms(warm), _ms(first - warm)])
-        rows.append([cold["name"], "whole subprocess (with interpreter start)", _ms(cold["process_wall_s"]), "", ""])
-    return rows
-
-
-COLD_HEADER = ["case", "step", "first call", "warm call (best of next 5)", "first-call extra"]
-
-
-def _memory_table_rows(report: dict) -> list[list[str]]:
-    rows = []
-    for case in report["cases"]:
-        for m in case.get("memory", []):
-            rss = m["rss_peak_delta_bytes"]
-            rows.append([case["name"], m["call"], _mib(m["tracemalloc_peak_bytes"]),
-                         "n/a" if rss is None else _mib(rss), _mib(m["int_array_of_E_bytes"]),
-                         _mib(m["values_bytes"]), m["rss_method"]])
-    return rows
-
-
-MEMORY_HEADER = ["case", "call", "tracemalloc peak", "resident set peak delta", "one int array of E",
-                 "one float64 array of n", "resident set method"]
-
-
-def _loop_note(report: dict) -> str:
-    ms = report["settings"].get("min_sample_s", 0) * 1e3
-    return f" (a sample loops calls shorter than {ms:g} ms and takes their mean)" if ms > 0 else ""
-
-
-def render_text(report: dict) -> str:
-    """The console report: headline, then every table."""
-    parts = [f"graphmax speed benchmark ({'quick' if report['settings']['quick'] else 'full'}), "
-             f"best of {report['settings']['repeat']}{_loop_note(report)}; threads {report['threads']}"]
-    if _quiet_warning(report):
-        parts.append(_quiet_warning(report))
-    if report["headline"]:
-        parts += ["", format_text_table(["headline", "measured", "target", "met"], _headline_rows(report))]
-    for section in ("graph", "image"):
-        rows = case_rows(report["cases"], section)
-        if rows:
-            parts += ["", format_text_table(TABLE_HEADER, rows)]
-    if report.get("peaks"):
-        from benchmarks import peaks
-
-        parts += ["", peaks.format_table(report["peaks"])]
-    if _memory_table_rows(report):
-        parts += ["", format_text_table(MEMORY_HEADER, _memory_table_rows(report))]
-    if _cold_start_rows(report):
-        parts += ["", format_text_table(COLD_HEADER, _cold_start_rows(report))]
-    return "\n".join(parts)
-
-
-def render_markdown(report: dict) -> str:
-    """speed.md: the same tables as the console, with the machine and the command line."""
-    machine, threads = report["machine"], report["threads"]
-    parts = [
-        "# graphmax speed benchmark",
-        "",
-        f"Command: `{report['command']}`  ",
-        f"Run: {report['started']} to {report['finished']}, best of {report['settings']['repeat']} "
-        f"samples after a warm-up call{_loop_note(report)}; ratios are `method time / graphmax time` in the same run.  ",
-        f"Machine: {machine['cpu_model']}, {machine['cpus_usable']} usable CPUs, "
-        f"{_mib(machine['memory_total_bytes'] or 0)} memory, {machine['platform']}, Python {machine['python']}; "
-        f"load average at start {machine['load_average']}, "
-        f"CPUs busy with other work at start {machine['cpu_busy_at_start']}.  ",
-        f"Threads: numba {threads['numba']} ({threads.get('numba_threading_layer')}), torch {threads['torch']}, "
-        f"GraphBLAS {threads['graphblas']}; scipy, scikit-image and networkx are single-threaded.  ",
-        f"Versions: {', '.join(f'{k} {v}' for k, v in report['versions'].items() if v)}.",
-        "",
-        "What each case and column means: benchmarks/README.md.",
-    ]
-    if _quiet_warning(report):
-        parts += ["", f"**{_quiet_warning(report)}**"]
-    if report["headline"]:
-        parts += ["", "## Headline", ""]
-        if report["settings"]["quick"]:
-            parts += ["The targets are for the full-size inputs; on `--quick` inputs the ratios mean little.", ""]
-        parts += [format_markdown_table(["metric", "measured", "target", "met"], _headline_rows(report))]
-    titles = {"graph": "Graphs (rate: stored directed edges per second)",
-              "image": "Images (rate: pixels per second)"}
-    for section, title in titles.items():
-        rows = case_rows(report["cases"], section)
-        if rows:
-            parts += ["", f"## {title}", "", format_markdown_table(TABLE_HEADER, rows)]
-    if report.get("peaks"):
-        from benchmarks import peaks
-
-        parts += ["", "## Peaks: grid.find_peaks vs skimage.feature.peak_local_max, and prominence", "",
-                  "Coordinates compared (identical) before timing; speedup = peer time / graphmax time.", "",
-                  peaks.format_table(report["peaks"])]
-    if _memory_table_rows(report):
-        parts += ["", "## Peak extra memory", "", format_markdown_table(MEMORY_HEADER, _memory_table_rows(report))]
-    if _cold_start_rows(report):
-        parts += ["", "## Cold start (fresh interpreter)", "",
-                  format_markdown_table(COLD_HEADER, _cold_start_rows(report))]
-    plots = [name for name in ("speed_graphs.png", "speed_images.png") if name in report.get("plots", [])]
-    if plots:
-        parts += ["", "## Plots", ""] + [f"![{name}]({name})" for name in plots]
-    return "\n".join(parts) + "\n"
 
 
 # -- plots --------------------------------------------------------------------------------------
-_GRAPH_PLOT_METHODS = ("graphmax", "graphmax-raw", "graphblas", "numpy", "pyg", "networkx", "networkx-max")
-
-
-def plot_graphs(cases: list[dict], path: Path) -> bool:
-    """Time vs edges (log-log), one panel per family, one line per method: 1-hop strict cases.
-
-    Returns False when there is nothing to plot.
-    """
-    from matplotlib.figure import Figure
-
-    chosen = [c for c in cases if c["section"] == "graph" and c["case"]["hops"] == 1
-              and c["case"]["mode"] == "strict" and c["case"]["values"] == "uniform"]
-    families = sorted({c["case"]["family"] for c in chosen})
-    if not families:
-        return False
-    fig = Figure(figsize=(5.5 * min(len(families), 2), 4.2 * math.ceil(len(families) / 2)), layout="constrained")
-    axes = fig.subplots(math.ceil(len(families) / 2), min(len(families), 2), squeeze=False).ravel()
-    for ax, family in zip(axes, families):
-        rows = sorted((c for c in chosen if c["case"]["family"] == family), key=lambda c: c["edges"])
-        for key in _GRAPH_PLOT_METHODS:
-            points = [(c["edges"], _method(c, key)) for c in rows if _method(c, key)]
-            if points:
-                ax.plot([e for e, _ in points], [m["best_s"] for _, m in points], marker="o",
-                        label=points[0][1]["label"], linewidth=2.5 if key == "graphmax" else 1.2)
-        ax.plot([c["edges"] for c in rows], [c["stream"]["best_s"] for c in rows], "k--", marker=".",
-                label="stream limit: one parallel read of indices")
-        ax.set(xscale="log", yscale="log", xlabel="stored directed edges", ylabel="best time (s)",
-               title=f"{family}: 1-hop strict maxima")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-    for ax in axes[len(families):]:
-        ax.set_visible(False)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
-    return True
-
-
-def plot_images(cases: list[dict], path: Path) -> bool:
-    """Bar chart of image timings: one panel per mode, one bar per method, log time axis.
-
-    Returns False when there is nothing to plot.
-    """
-    from matplotlib.figure import Figure
-
-    chosen = [c for c in cases if c["section"] == "image" and c.get("methods")]
-    modes = [m for m in ("plateau", "nonstrict", "strict") if any(c["case"]["mode"] == m for c in chosen)]
-    if not modes:
-        return False
-    rows = max(sum(c["case"]["mode"] == mode for c in chosen) for mode in modes)
-    fig = Figure(figsize=(5 * len(modes), 0.45 * rows + 2), layout="constrained")
-    for ax, mode in zip(fig.subplots(1, len(modes), squeeze=False)[0], modes):
-        _image_panel(ax, [c for c in chosen if c["case"]["mode"] == mode], mode)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
-    return True
-
-
-def _image_panel(ax, cases: list[dict], mode: str) -> None:
-    keys = list(dict.fromkeys(m["key"] for c in cases for m in c["methods"] if m["best_s"]))
-    labels = {m["key"]: m["label"] for c in cases for m in c["methods"]}
-    labels["graphmax"] = f"graphmax grid.local_maxima(mode={mode!r})"
-    height = 0.8 / len(keys)
-    for i, key in enumerate(keys):
-        found = [(row, _method(c, key)) for row, c in enumerate(cases) if _method(c, key)]
-        ax.barh([row + i * height for row, _ in found], [m["best_s"] * 1e3 for _, m in found],
-                height=height, label=labels[key])
-    names = [c["name"].removeprefix("image ").removesuffix(" " + mode) for c in cases]
-    ax.set_yticks([row + (len(keys) - 1) * height / 2 for row in range(len(cases))], names, fontsize=7)
-    ax.invert_yaxis()
-    ax.set(xscale="log", xlabel="best time (ms)", title=f"images, {mode} maxima")
-    ax.grid(True, axis="x", which="both", alpha=0.3)
-    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(cases) > 3 else -0.25))
-
-
-def write_plots(cases: list[dict], out: Path) -> list[str]:
-    """Write the plots that have data; remove an older run's plot that this run has no data for."""
-    written = []
-    for name, plot in (("speed_graphs.png", plot_graphs), ("speed_images.png", plot_images)):
-        if plot(cases, out / name):
-            written.append(name)
-        else:
-            (out / name).unlink(missing_ok=True)
-    return written
 
 
 # -- files --------------------------------------------------------------------------------------
-def write_json(report: dict, path: Path) -> None:
-    write_text(path, json.dumps(report, indent=1, default=_json_default) + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (Path, tuple)):
-        return str(value) if isinstance(value, Path) else list(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 # -- command line -------------------------------------------------------------------------------
@@ -1508,8 +731,8 @@ def _finish(report: dict, settings: Settings) -> None:
     The result files are written only here, when every case has run; a run
     without an output folder (quick or partial, no --out) prints and writes nothing.
     """
-    report["threads"]["numba_threading_layer"] = _numba_threading_layer()
-    report["headline"] = headline(report["cases"]) + _peaks_headline(report.get("peaks", []))
+    report["threads"]["numba_threading_layer"] = numba_threading_layer()
+    report["headline"] = headline(report["cases"]) + peaks_headline(report.get("peaks", []))
     report["finished"] = _now()
     report["complete"] = True
     out = settings.out
