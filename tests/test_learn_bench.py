@@ -72,15 +72,23 @@ def test_quick_run_covers_every_model_on_every_target(quick_run):
     strict = report["graphs"]["strict"]
     assert strict["oracle"]["0"]["permutation_error"] == 0.0
     assert set(report["speed"]["rows"]) == {"exact (graphmax.local_maxima)", *learned.MODELS}
+    # training-set-size curves: every learned model, the smaller size and the full one
+    assert set(report["curves"]) == set(MODELS) - {"oracle"}
+    assert all(set(c) == {"20", "60"} for c in report["curves"].values())
+    # plateau: every model with layers at the grid's depth and deeper
+    assert set(report["plateau_depth"]) == {"mpnn", "transformer", "gcn", "gin", "sage", "gat", "pna"}
+    assert all(set(d) == {"1", "2"} for d in report["plateau_depth"].values())
     md = (out / "learned.md").read_text()
     for tname in TARGETS:
         assert f"## Target `{tname}`" in md
-    assert "## Goal" in md and "## Speed" in md and "oracle (hand-set, not learned)" in md
+    assert "## Goal" in md and "## Speed" in md and "## Strict target: training-set size" in md
+    assert "## Plateau target: rounds of messages" in md and "oracle (hand-set, not learned)" in md
 
 
 def test_quick_run_images(quick_run):
     _, out, report = quick_run
-    assert set(report["images"]) == {*learned.ASKER_VARIANTS, "fcn", "maxpool-nms", "maxmp (grid graph)", "exact"}
+    assert set(report["images"]) == {*learned.ASKER_VARIANTS, "fcn", "fcn (max-pool 2)", "maxpool-nms",
+                                     "maxmp (grid graph)", "exact"}
     for name in ("maxpool-nms", "exact"):
         run = report["images"][name]["0"]
         assert all(s["accuracy"] == 1.0 and s["image_exact_match"] == 1.0 for s in run["sets"].values())
@@ -96,6 +104,25 @@ def test_rerender_from_json(quick_run, tmp_path):
     assert (tmp_path / "learned_size.png").stat().st_size > 0
 
 
+def test_docs_results_section_is_generated_from_a_report(quick_run, tmp_path):
+    """A complete full run rewrites only the marked section of docs/learned.md; the rest is kept."""
+    _, _, report = quick_run
+    docs = tmp_path / "learned.md"
+    original = learned.DOCS.read_text()
+    docs.write_text(original)
+    learned.update_docs(report, docs)
+    text = docs.read_text()
+    head, rest = original.split(learned.DOCS_BEGIN)
+    tail = rest.split(learned.DOCS_END)[1]
+    assert text.startswith(head + learned.DOCS_BEGIN) and text.endswith(learned.DOCS_END + tail)
+    assert "### Goal (issue 14)" in text and "### Target `plateau`" in text and "No full run" not in text
+    learned.update_docs(report, docs)  # idempotent: the markers survive
+    assert docs.read_text() == text
+    docs.write_text("no markers\n")
+    with pytest.raises(RuntimeError, match="markers"):
+        learned.update_docs(report, docs)
+
+
 def test_usage_errors(tmp_path, capsys):
     assert learned.main(["--models", "maxmp,resnet", "--out", str(tmp_path)]) == 2
     assert "resnet" in capsys.readouterr().err
@@ -107,7 +134,8 @@ def test_usage_errors(tmp_path, capsys):
 
 
 def _digests():
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(COMMITTED.glob("learned*"))}
+    files = [*sorted(COMMITTED.glob("learned*")), learned.DOCS]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 def test_a_partial_run_writes_nothing_without_out(monkeypatch, capsys):

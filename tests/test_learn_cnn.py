@@ -176,3 +176,21 @@ def test_adjacency_images_and_cnn():
     assert logits.shape == (d.num_nodes,)
     # windows are padded per bucket only: the answer does not depend on the chunking
     torch.testing.assert_close(logits, model.logits(model.prepare(d)))
+
+
+def test_pooled_fcn_is_not_shift_equivariant_and_the_measure_sees_it():
+    """Zhang 2019's point, measured by `metrics.shift_consistency`: the stride-1 FCN changes no interior
+    output under a one-pixel shift; the max-pooled one does."""
+    from graphmax.learn import metrics
+
+    torch.manual_seed(0)
+    imgs = np.random.default_rng(0).random((3, 24, 24))
+    plain, pooled = cnn.PixelFCN(channels=8), cnn.PixelFCN(channels=8, pool=2)
+    for model in (plain, pooled):
+        with torch.no_grad():
+            model.out.bias -= model(torch.from_numpy(imgs)).median()  # about half the pixels True
+    assert pooled(torch.from_numpy(imgs)).shape == (3, 24, 24) and pooled(torch.rand(1, 23, 25)).shape == (1, 23, 25)
+    assert metrics.shift_consistency(plain.predict_image, imgs, plain.radius)["interior_changed"] == 0.0
+    assert metrics.shift_consistency(pooled.predict_image, imgs, pooled.radius)["interior_changed"] > 0.01
+    with pytest.raises(ValueError, match="`pool`"):
+        cnn.PixelFCN(pool=0)

@@ -179,22 +179,33 @@ def _same(x):
 class PixelFCN(torch.nn.Module):
     """Per-pixel classifier on whole images: `num_layers` 3x3 convolutions (zero padding) + 1x1 readout.
 
-    Each pixel sees a ``(2 num_layers + 1)``-wide square around it; near the
-    border the zero padding is part of what it sees, so its answer there
-    depends on where the image ends (reported separately by the benchmark).
-    Raw pixel values in, one logit per pixel out.
+    Each pixel sees a square around it (`radius`); near the border the zero
+    padding is part of what it sees, so its answer there depends on where the
+    image ends (reported separately by the benchmark). Raw pixel values in,
+    one logit per pixel out.
+
+    ``pool=k > 1`` max-pools by ``k`` after the first convolution and
+    upsamples (nearest) back to the input size before the readout: the usual
+    strided encoder. Such a network is no longer shift-equivariant (Zhang
+    2019, "Making convolutional networks shift-invariant again"): moving the
+    image by one pixel can change the answer even far from the border; the
+    benchmark measures how often.
 
     Args:
         channels (int): width of every layer (default 32).
         num_layers (int): 3x3 convolutions (default 3).
+        pool (int): max-pool factor after the first convolution (default 1: none).
     """
 
     learned = True
 
-    def __init__(self, channels: int = 32, num_layers: int = 3):
+    def __init__(self, channels: int = 32, num_layers: int = 3, pool: int = 1):
         super().__init__()
         self.channels = int(channels)
         self.num_layers = int(num_layers)
+        self.pool = int(pool)
+        if self.pool < 1:
+            raise ValueError(f"`pool` must be >= 1, got {pool!r}")
         widths = [1] + [self.channels] * self.num_layers
         self.convs = torch.nn.ModuleList(
             torch.nn.Conv2d(a, b, kernel_size=3, padding=1) for a, b in zip(widths[:-1], widths[1:])
@@ -203,21 +214,27 @@ class PixelFCN(torch.nn.Module):
 
     @property
     def radius(self) -> int:
-        """Half-width of the receptive field, in pixels."""
-        return self.num_layers
+        """Half-width of the receptive field, in pixels (pooling and upsampling included)."""
+        k = self.pool
+        return 1 + (self.num_layers - 1) * k + 2 * (k - 1)
 
     def reset_parameters(self):
         for layer in [*self.convs, self.out]:
             layer.reset_parameters()
 
     def config(self) -> dict:
-        return {"channels": self.channels, "num_layers": self.num_layers}
+        return {"channels": self.channels, "num_layers": self.num_layers, "pool": self.pool}
 
     def forward(self, images: Tensor) -> Tensor:
         """``(B, H, W)`` or ``(B, 1, H, W)`` images -> ``(B, H, W)`` logits."""
         x = images.reshape(-1, 1, *images.shape[-2:]).to(self.out.weight.dtype)
-        for conv in self.convs:
+        size = x.shape[-2:]
+        for i, conv in enumerate(self.convs):
             x = F.relu(conv(x))
+            if i == 0 and self.pool > 1:
+                x = F.max_pool2d(x, self.pool, ceil_mode=True)
+        if self.pool > 1:
+            x = F.interpolate(x, size=size, mode="nearest")
         return self.out(x)[:, 0]
 
     @torch.no_grad()
@@ -226,7 +243,7 @@ class PixelFCN(torch.nn.Module):
         return (self(img[None])[0] > 0).numpy()
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(channels={self.channels}, num_layers={self.num_layers})"
+        return f"{self.__class__.__name__}(channels={self.channels}, num_layers={self.num_layers}, pool={self.pool})"
 
 
 # -- the exact-by-construction CNN -----------------------------------------------------------------
