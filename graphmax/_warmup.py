@@ -41,7 +41,7 @@ def _graph_steps():
             src, dst = (np.ascontiguousarray(both_ways[:, k], dtype=ids) for k in (0, 1))
             for mode in ("strict", "nonstrict", "plateau"):
                 _kernels.edge_compare(src, dst, values, _kernels.value_buckets(values), 1, mode != "strict",
-                                      mode == "plateau", ids is np.int64, _threads())
+                                      mode == "plateau", _threads())
         symmetric = as_graph(both_ways, n=8)
         _ = symmetric.is_symmetric  # checked once (its kernel too); then the one-direction scans run
         directed = from_edges(ring, n=8)  # symmetry unknown: in-neighbours from the out-edges

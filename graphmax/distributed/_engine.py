@@ -73,13 +73,48 @@ def topk_step(part, table, spec, prev=None, width=2):
     return Partial(bad, example, top=(vals, ids))
 
 
-def links_step(part, table, spec, first, beaten):
-    """Plateau links within two hops (equal edges, and stars through a middle node)."""
+def links_step(part, table, spec, first, beaten, stars=True):
+    """Plateau links within two hops: the equal edges and (`stars`, ``direction="both"``)
+    the stars through each middle node's top value."""
     src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
-    vals, ids = first.top
-    star = k.star_links(src, dst, table.x, table.group, table.use_group, spec.direction, vals, ids, beaten)
-    equal = k.equal_edges(src, dst, table.x, table.group, table.use_group, beaten)
-    return Partial(bad, example, pairs=spanning_forest(np.concatenate([star, equal])))
+    links = [k.equal_edges(src, dst, table.x, table.group, table.use_group, beaten)]
+    if stars:
+        vals, ids = first.top
+        links.append(k.star_links(src, dst, table.x, table.group, table.use_group, spec.direction, vals, ids, beaten))
+    return Partial(bad, example, pairs=spanning_forest(np.concatenate(links)))
+
+
+def middle_rows(part, table, spec):
+    """For two-hop paths ``v -> m -> u``: a row ``(m, x[v], v, left)`` per relation pair
+    ``(v, m)`` and ``(m, x[u], u, right)`` per pair ``(m, u)``, a pandas DataFrame (the
+    values as `value_keys`)."""
+    import pandas as pd
+
+    src, dst, _, _ = read_positions(part, table, spec.source, spec.target)
+    pairs = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+    a, b = pairs[:, 0], pairs[:, 1]
+    size = a.shape[0]
+    return pd.DataFrame({
+        "m": np.concatenate([b, a]),
+        "c": value_keys(table.x[np.concatenate([a, b])]),
+        "node": np.concatenate([a, b]),
+        "left": np.arange(2 * size) < size,
+        "right": np.arange(2 * size) >= size,
+    })
+
+
+def value_keys(x):
+    """int64 keys equal exactly when the kernel values are equal (-0.0 is 0.0; no NaN here)."""
+    if x.dtype.kind == "f":
+        x = x + 0.0
+    return x.view(np.int64)
+
+
+def forest_step(frame, beaten):
+    """The spanning forest of a frame of ``(node, rep)`` links, without links between two losers."""
+    pairs = frame[["node", "rep"]].to_numpy(dtype=np.int64)
+    pairs = pairs[~(beaten[pairs[:, 0]] & beaten[pairs[:, 1]])]
+    return Partial(pairs=spanning_forest(pairs))
 
 
 def outside_step(part, table, spec, key, cap):

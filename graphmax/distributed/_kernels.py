@@ -260,3 +260,26 @@ def outside_pairs(src, dst, x, group, use_group, direction, key):
                 k += 1
         count = k
     return out
+
+
+@_jit
+def relation_pairs(src, dst, group, use_group, direction):
+    """The relation pairs ``(v, u)`` (``u`` in ``N(v)``) of the edges, as ``(k, 2)``."""
+    count = 0
+    for stage in range(2):
+        out = np.empty((count if stage else 0, 2), dtype=np.int64)
+        k = 0
+        for e in range(src.shape[0]):
+            s = src[e]
+            t = dst[e]
+            if not _kept(s, t, group, use_group):
+                continue
+            for side in range(2):
+                if (side == 0 and direction == 2) or (side == 1 and direction == 1):
+                    continue
+                if stage:
+                    out[k, 0] = s if side == 0 else t
+                    out[k, 1] = t if side == 0 else s
+                k += 1
+        count = k
+    return out
