@@ -141,10 +141,10 @@ PLANS = {
     # Every model on every target, one seed, a two-point grid: the harness, not the scores (< 3 min on 2 cores).
     "quick": Plan(
         seeds=1, num_train=60, num_val=20, num_test=20,
-        ood={"size10x": 4, "n=20000": 1, "unseen": 12, "noise": 10, "heavy": 10, "orders": 10, "adversarial": 5},
+        ood={"size10x": 4, "n=10000": 1, "unseen": 12, "noise": 10, "heavy": 10, "orders": 10, "adversarial": 5},
         encodings=("none", "rank"), depths=(1,), width=16, epochs=4, patience=4, max_time=10.0, probe_graphs=4,
         train_sizes=(20,), curve_seeds=1, plateau_depths=(2,),
-        speed_nodes=20_000, speed_repeats=1, image_seeds=1, image_train=8, image_val=4, asker_epochs=1,
+        speed_nodes=10_000, speed_repeats=1, image_seeds=1, image_train=8, image_val=4, asker_epochs=1,
         fcn_epochs=2, shift_images=2, photos=("camera",),
         image_sets={"1x": (4, (32, 32), None), "4x": (2, (64, 64), None), "shifted": (4, (32, 32), "shift")},
     ),
