@@ -40,8 +40,8 @@ class Spec:
 ROUTES = (
     ("flags", lambda s: s.hops == 1 and (s.plateau or s.min_neighbors <= 1)),
     ("top-k", lambda s: not s.plateau),
-    ("plateau-2-hop", lambda s: s.hops == 2 and s.direction == 0 and s.min_neighbors <= 1),
-    ("plateau-2-hop-grouped", lambda s: s.hops == 2 and s.min_neighbors <= 1),
+    ("plateau-2-hop", lambda s: s.hops == 2 and s.direction == 0),
+    ("plateau-2-hop-grouped", lambda s: s.hops == 2),
 )
 
 
@@ -51,10 +51,8 @@ def route(spec):
         if holds(spec):
             return name
     raise NotImplementedError(
-        "graphmax.distributed: plateau mode covers hops=1 (any direction and min_neighbors) and hops=2 "
-        f"(min_neighbors 0 or 1); got hops={spec.hops}, direction="
-        f"{[d for d, c in engine.DIRECTIONS.items() if c == spec.direction][0]!r}, "
-        f"min_neighbors={spec.min_neighbors}. Use mode='strict'/'nonstrict' (every hops), or the "
+        f"graphmax.distributed: plateau mode covers hops 1 and 2, got hops={spec.hops}. "
+        "Use mode='strict'/'nonstrict' (every hops), or the "
         "in-memory graphmax.local_maxima; see docs/distributed.md"
     )
 
@@ -160,9 +158,8 @@ def local_maxima(
         nodes are ``0..n-1``). Its rows are the node set: a node without
         edges is isolated; an edge endpoint missing from it is an error.
     mode, hops, direction, min_neighbors, nan_policy :
-        As `graphmax.local_maxima`. Plateau mode covers ``hops`` 1 and 2
-        (``hops=2`` with ``min_neighbors`` <= 1); strict and nonstrict modes
-        cover every ``hops``.
+        As `graphmax.local_maxima`. Plateau mode covers ``hops`` 1 and 2;
+        strict and nonstrict modes cover every ``hops``.
     client : dask.distributed.Client, optional
         The cluster to run on. None: the current default client if there is
         one, else a `LocalCluster` started for the computation and closed
@@ -276,7 +273,26 @@ def build(name, parts, table, spec):
     links = engine.run_pass(parts, engine.links_step, table, spec, first, beaten, stars)
     if not stars:
         links = engine.tree([links, *_grouped_links(parts, table, spec, beaten)])
-    return dask.delayed(finish_plateau_2hop, pure=True)(one_hop, beaten, links, table, spec)
+    outcome = dask.delayed(finish_plateau_2hop, pure=True)(one_hop, beaten, links, table, spec)
+    if spec.min_neighbors > 1:
+        cap = spec.min_neighbors
+        key = dask.delayed(_candidate_key, pure=True)(outcome)
+        near = engine.run_pass(parts, engine.outside_step, table, spec, key, cap, cap=cap)
+        middles = engine.run_pass(parts, engine.middle_step, table, spec, key, cap=engine.ALL)
+        middles = dask.delayed(engine.pairs_by_first, pure=True)(middles, _size(table))
+        far = engine.run_pass(parts, engine.second_hop_step, table, spec, middles, cap, cap=cap)
+        outcome = dask.delayed(finish_outside, pure=True)(outcome, engine.tree([near, far], cap=cap), spec)
+    return outcome
+
+
+def _size(table):
+    import dask
+
+    return dask.delayed(_node_count, pure=True)(table)
+
+
+def _node_count(table):
+    return table.n
 
 
 def _grouped_links(parts, table, spec, beaten):
