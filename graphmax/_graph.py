@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
+from ._interrupt import interruptible
 from ._kinds import is_networkx_graph, is_pyg_data, is_torch_tensor, tensor_to_numpy
 
 __all__ = ["Graph", "as_graph", "from_edges", "from_mesh", "from_points"]
@@ -275,6 +276,7 @@ def _check_n(n):
     return int(n)
 
 
+@interruptible
 def from_edges(edges, n=None, weights=None, *, names=None, directed=True):
     """Graph from an edge list `edges (E, 2)` of directed pairs `u -> v`.
 
@@ -433,6 +435,7 @@ def _tensor_or_array(obj, name):
     return tensor_to_numpy(obj, name) if is_torch_tensor(obj) else np.asarray(obj)
 
 
+@interruptible
 def as_graph(graph, *, n=None, weights=None, weight="weight"):
     """Normalise any supported graph input into a reusable `Graph`.
 
@@ -506,6 +509,7 @@ def as_graph(graph, *, n=None, weights=None, weight="weight"):
     )
 
 
+@interruptible
 def from_mesh(faces, n=None, *, vertices=None):
     """Graph of a polygon mesh: each face's consecutive vertices are joined (cyclically).
 
@@ -571,6 +575,7 @@ def _is_rect(seq):
     return len(lens) == 1
 
 
+@interruptible
 def from_points(points, *, k=None, r=None):
     """kNN or radius graph of a point cloud (scipy KD-tree), distances as weights.
 

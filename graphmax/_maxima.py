@@ -10,8 +10,15 @@ import scipy.sparse as sp
 
 from . import _kernels
 from ._graph import _check_direction, _edge_parts, _rows, _threads, as_graph
+from ._interrupt import interruptible
 from ._kinds import is_pyg_data, is_torch_tensor
-from ._values import as_values, check_nan_policy, graph_and_values, is_keyed, kernel_values
+from ._values import (
+    as_values,
+    check_nan_policy,
+    graph_and_values,
+    is_keyed,
+    kernel_values,
+)
 
 __all__ = ["local_maxima", "local_minima", "neighbourhood"]
 
@@ -69,6 +76,7 @@ def _resolve_ball(g, direction, hops, radius):
     return min(hops, max(g.n, 1)), None
 
 
+@interruptible
 def neighbourhood(graph, *, hops=1, radius=None, direction="both"):
     """The neighbourhood relation ``N(v)`` as CSR arrays ``(indptr, indices)``.
 
@@ -104,6 +112,7 @@ def _ball_csr(g, direction, hops, radius):
     return g._cache[key]
 
 
+@interruptible
 def local_maxima(
     graph,
     x,
@@ -186,6 +195,7 @@ def local_maxima(
     return _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy, indices, reverse=False)
 
 
+@interruptible
 def local_minima(
     graph,
     x,

@@ -11,8 +11,9 @@ import scipy.sparse as sp
 
 from . import _peak_kernels
 from ._graph import Graph, _check_direction, _rows
+from ._interrupt import interruptible
 from ._maxima import _ball_csr, _check_int, _check_radius, _resolve_ball, local_maxima
-from ._prominence import graph_prominence, graph_and_signal
+from ._prominence import graph_and_signal, graph_prominence
 from ._values import kernel_values, node_array
 
 __all__ = ["Peaks", "find_peaks"]
@@ -97,6 +98,7 @@ class Peaks:
         return pd.DataFrame(columns)
 
 
+@interruptible
 def find_peaks(
     graph,
     x,

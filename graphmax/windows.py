@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._graph import _check_direction
+from ._interrupt import interruptible
 from ._maxima import _check_int, neighbourhood
 from ._values import as_values, graph_and_values
 from .grid import grid_adjacency
@@ -39,6 +40,7 @@ class EgoWindows(NamedTuple):
     valid: np.ndarray  #: bool (B, k): real nodes (False for padding)
 
 
+@interruptible
 def is_centered_max(adj, values, center, valid=None, *, scope="window", mode="strict"):
     """Is each window centred on its maximum?
 
@@ -147,6 +149,7 @@ def _as_adj(adj, B, k):
     return np.broadcast_to(a, (B, k, k)) if a.shape == (k, k) else a
 
 
+@interruptible
 def ego_windows(graph, x, *, hops=1, nodes=None, direction="both", return_nodes=False):
     """The padded batch of each node's `hops`-ego subgraph.
 
