@@ -1,4 +1,4 @@
-"""Local maxima and minima of node values over a graph neighbourhood (SPEC section 3)."""
+"""Local maxima and minima of node values over a graph neighbourhood (docs/semantics.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Peaks of node values over a graph: ``peak_local_max`` for any graph (SPEC section 4)."""
+"""Peaks of node values over a graph: ``peak_local_max`` for any graph (docs/semantics.md §4)."""
 
 from __future__ import annotations
 
@@ -183,7 +183,7 @@ def find_peaks(
 
     Notes
     -----
-    The steps, in the order of SPEC section 4:
+    The steps, in the order of docs/semantics.md §4:
 
     1. Candidates: the plateau-mode local maxima (`local_maxima`) of each
        label's induced subgraph; one per plateau, at its lowest node index.

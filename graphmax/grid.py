@@ -1,4 +1,4 @@
-"""Local maxima of n-D images over the implicit grid graph, without building an adjacency (SPEC section 7)."""
+"""Local maxima of n-D images over the implicit grid graph, without building an adjacency (docs/semantics.md §7)."""
 
 from __future__ import annotations
 
@@ -492,7 +492,7 @@ def _grid_maxima(a, hood, mode, allow_border, min_neighbors, nan_policy, reverse
     return state.view(np.bool_).reshape(a.shape)
 
 
-# -- peaks (SPEC section 7): a drop-in for skimage.feature.peak_local_max -------------------------
+# -- peaks (docs/semantics.md §7): a drop-in for skimage.feature.peak_local_max -------------------------
 @interruptible
 def find_peaks(
     image,
@@ -647,7 +647,7 @@ def find_peaks(
 
 
 def prominence(image, *, connectivity=None, labels=None, return_saddle=False, border=False):
-    """Topographic prominence of every pixel of an n-D image (SPEC section 5).
+    """Topographic prominence of every pixel of an n-D image (docs/semantics.md §5).
 
     The union-find of `graphmax.prominence` on the implicit grid graph (no
     adjacency is built): equal to ``graphmax.prominence(grid_adjacency(

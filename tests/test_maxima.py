@@ -1,4 +1,4 @@
-"""local_maxima / local_minima against the brute-force reference and the SPEC's worked examples."""
+"""local_maxima / local_minima against the brute-force reference and the worked examples of docs/semantics.md §3."""
 
 import math
 
@@ -15,7 +15,7 @@ from . import reference as ref
 
 MODES = ("strict", "nonstrict", "plateau")
 
-# -- SPEC section 3 worked examples ---------------------------------------------------------
+# -- docs/semantics.md §3 worked examples ---------------------------------------------------------
 T, F = True, False
 P = nx.path_graph
 _tri = nx.complete_graph(3)

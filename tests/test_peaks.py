@@ -1,4 +1,4 @@
-"""find_peaks (SPEC section 4) against a by-the-letter reference, hand-drawn cases and its errors."""
+"""find_peaks (docs/semantics.md §4) against a by-the-letter reference, hand-drawn cases and its errors."""
 
 import math
 
@@ -22,7 +22,7 @@ def reference_find_peaks(n, edges, x, *, weights=None, labels=None, exclude=None
                          threshold_rel=None, min_prominence=None, min_distance=None, min_distance_radius=None,
                          num_peaks=None, num_peaks_per_label=None, hops=1, radius=None, direction="both",
                          order="value"):
-    """SPEC section 4, step by step, on Python sets (tests/reference.py for the neighbourhoods)."""
+    """docs/semantics.md §4, step by step, on Python sets (tests/reference.py for the neighbourhoods)."""
     if n == 0:
         return []
     lab = [1] * n if labels is None else list(labels)
@@ -181,7 +181,7 @@ def test_larger_random_graphs_match_reference(seed):
         _compare(find_peaks(_graph(n, edges), np.array(x), return_prominence=True, **kw), want, x)
 
 
-# -- hand-drawn cases (one per rule of SPEC section 4) -------------------------------------------
+# -- hand-drawn cases (one per rule of docs/semantics.md §4) -------------------------------------------
 P7 = nx.path_graph(7)
 X7 = [0, 5, 1, 4, 4, 2, 3]
 

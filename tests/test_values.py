@@ -1,4 +1,4 @@
-"""Every form node values come in (SPEC section 2, "Values"): keyed values aligned to the nodes,
+"""Every form node values come in (docs/semantics.md §8): keyed values aligned to the nodes,
 attribute names, torch tensors of any dtype, PyG ``Batch`` and subclasses, bare ``edge_index``."""
 
 import subprocess
