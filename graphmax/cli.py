@@ -215,6 +215,14 @@ def _add_maxima(subparsers):
     )
     p.set_defaults(run=_run_maxima, input_files=("graph", "values"), output_files=("output",),
                    watch_interrupts=True)
+    _add_dask(p, "maxima")
+
+
+def _add_dask(parser, command):
+    """The ``--dask`` options (graphmax.distributed._cli; declaring them imports no Dask)."""
+    from .distributed._cli import add_dask_options
+
+    add_dask_options(parser, command)
 
 
 def _graph_formats():
@@ -246,6 +254,10 @@ def _read_graph_and_values(args):
 
 
 def _run_maxima(args):
+    if getattr(args, "dask", False):
+        from .distributed._cli import run_dask
+
+        return run_dask(args, "maxima")
     import numpy as np
 
     from . import local_maxima, local_minima
@@ -482,9 +494,14 @@ def _add_peaks(subparsers):
                         help="also draw the peaks into this picture (needs matplotlib)")
     p.set_defaults(run=_run_peaks, input_files=("graph", "values", "labels", "image"),
                    output_files=("output", "plot"), watch_interrupts=True)
+    _add_dask(p, "peaks")
 
 
 def _run_peaks(args):
+    if getattr(args, "dask", False):
+        from .distributed._cli import run_dask
+
+        return run_dask(args, "peaks")
     if args.image is not None:
         if args.graph is not None or args.values is not None:
             raise ValueError("give either GRAPH VALUES or --image IMG, not both")
@@ -815,8 +832,8 @@ def main(argv=None, *, exit_on_interrupt=False):
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    if exit_on_interrupt and getattr(args, "watch_interrupts", False):
-        _exit_130_on_interrupt()
+    if exit_on_interrupt and getattr(args, "watch_interrupts", False) and not getattr(args, "dask", False):
+        _exit_130_on_interrupt()  # not with --dask: its worker processes take Ctrl-C themselves
     try:
         _check_targets(args)
         return args.run(args)
