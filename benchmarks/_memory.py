@@ -92,7 +92,7 @@ def memory_profile(label: str, call: Callable[[], Any], graph: gm.Graph, x: np.n
         _, traced_peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    edges = graph.neighbours("both")[1]
+    edges = graph.neighbors("both")[1]
     return {
         "call": label,
         "tracemalloc_peak_bytes": int(traced_peak),

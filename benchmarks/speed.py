@@ -438,14 +438,14 @@ def _edge_index(g: gm.Graph):
         return None
     import torch
 
-    csr = peers.CSR(g.n, *g.neighbours("both")[:2])
+    csr = peers.CSR(g.n, *g.neighbors("both")[:2])
     return torch.from_numpy(np.stack([csr.indices.astype(np.int64), csr.rows()]))
 
 
 def run_graph_case(case: GraphCase, inputs: Inputs, settings: Settings) -> dict:
     """Time graphmax and the case's peers on one generated graph."""
     g, build_s = inputs.graph(case)
-    indptr, indices, _ = g.neighbours("both")
+    indptr, indices, _ = g.neighbors("both")
     csr = peers.CSR(g.n, indptr, indices)
     x = node_values(case.values, g.n, _rng(settings, f"{case.graph_key} {case.values}"))
     distinct = _distinct(x)

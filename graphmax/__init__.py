@@ -6,7 +6,7 @@ only numpy, scipy, networkx and numba; torch is imported only by
 """
 
 from ._graph import Graph, as_graph, from_edges, from_mesh, from_points
-from ._maxima import local_maxima, local_minima, neighbourhood
+from ._maxima import local_maxima, local_minima, neighborhood, neighbourhood
 from ._peaks import Peaks, find_peaks
 from ._prominence import Prominence, prominence
 from ._warmup import warm_up
@@ -22,7 +22,8 @@ __all__ = [
     "from_points",
     "local_maxima",
     "local_minima",
-    "neighbourhood",
+    "neighborhood",
+    "neighbourhood",  # deprecated alias of neighborhood
     "Peaks",
     "Prominence",
     "find_peaks",

@@ -101,7 +101,7 @@ class Graph:
         """
         if self.is_symmetric:
             return self
-        return Graph(self.n, *self.neighbours("both"), self.names, symmetric=True)
+        return Graph(self.n, *self.neighbors("both"), self.names, symmetric=True)
 
     def ids(self, positions):
         """The ids of the nodes at `positions`, as graph functions return them (docs/ids.md).
@@ -127,7 +127,7 @@ class Graph:
 
     def to_scipy(self, direction="out"):
         """The adjacency of `direction` as a `scipy.sparse.csr_array` (weights as data)."""
-        indptr, indices, weights = self.neighbours(direction)
+        indptr, indices, weights = self.neighbors(direction)
         data = np.ones(indices.shape[0]) if weights is None else weights
         return sp.csr_array((data, indices, indptr), shape=(self.n, self.n))
 
@@ -155,6 +155,13 @@ class Graph:
 
     # -- direction views -----------------------------------------------------
     def neighbours(self, direction="both"):
+        """Deprecated alias of `neighbors` (removed in graphmax 0.3)."""
+        import warnings
+
+        warnings.warn("`Graph.neighbours` is deprecated: use `Graph.neighbors`", DeprecationWarning, stacklevel=2)
+        return self.neighbors(direction)
+
+    def neighbors(self, direction="both"):
         """CSR `(indptr, indices, weights)` of the neighbour relation of `direction`.
 
         ``"out"``: ``{u : v -> u}``; ``"in"``: ``{u : u -> v}``; ``"both"``: their

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,7 +21,7 @@ from ._values import (
     kernel_values,
 )
 
-__all__ = ["local_maxima", "local_minima", "neighbourhood"]
+__all__ = ["local_maxima", "local_minima", "neighborhood", "neighbourhood"]
 
 MODES = ("strict", "nonstrict", "plateau")
 
@@ -65,7 +66,7 @@ def _resolve_ball(g, direction, hops, radius):
     has at most n - 1 edges, so `hops` beyond the node count changes nothing and
     is capped there (the kernels count depths in int64)."""
     if radius is not None:
-        weights = g.neighbours(direction)[2]
+        weights = g.neighbors(direction)[2]
         if weights is not None:
             if not np.all(np.isfinite(weights)) or weights.min(initial=0.0) < 0:
                 raise ValueError(
@@ -77,7 +78,7 @@ def _resolve_ball(g, direction, hops, radius):
 
 
 @interruptible
-def neighbourhood(graph, *, hops=1, radius=None, direction="both"):
+def neighborhood(graph, *, hops=1, radius=None, direction="both"):
     """The neighbourhood relation ``N(v)`` as CSR arrays ``(indptr, indices)``.
 
     ``hops=k``: every node at 1..k hops along `direction`; ``radius=r``: every
@@ -96,9 +97,17 @@ def neighbourhood(graph, *, hops=1, radius=None, direction="both"):
     return _ball_csr(g, direction, hops, radius)
 
 
+def neighbourhood(graph, *, hops=1, radius=None, direction="both"):
+    """Deprecated alias of `neighborhood` (the public API is spelled as networkx and
+    scikit-image spell it); it will be removed in graphmax 0.3."""
+    warnings.warn("`graphmax.neighbourhood` is deprecated: use `graphmax.neighborhood`", DeprecationWarning,
+                  stacklevel=2)
+    return neighborhood(graph, hops=hops, radius=radius, direction=direction)
+
+
 def _ball_csr(g, direction, hops, radius):
     """CSR of ``N(v)`` for already-resolved `hops`/`radius` (see `_resolve_ball`)."""
-    indptr, indices, weights = g.neighbours(direction)
+    indptr, indices, weights = g.neighbors(direction)
     if hops == 0:
         return np.zeros(g.n + 1, dtype=indptr.dtype), np.zeros(0, dtype=indices.dtype)
     if hops == 1 and radius is None:
@@ -382,7 +391,7 @@ def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
     hops, radius = _resolve_ball(g, direction, hops, radius)
     if radius is None and hops > 1 and (mode != "plateau" or min_neighbors <= 1):
         # BFS per node: the k-hop neighbourhood is never materialised.
-        indptr, indices, _ = g.neighbours(direction)
+        indptr, indices, _ = g.neighbors(direction)
         chunks = _bfs_chunks(g.n, indices.itemsize)
         if mode != "plateau":
             nonstrict = mode == "nonstrict"

@@ -482,9 +482,9 @@ def _spaced(g, candidates, spacing, direction):
     if radius is None:
         if hops == 0:
             return np.ones(candidates.shape[0], dtype=bool)
-        indptr, indices, _ = g.neighbours(reverse)
+        indptr, indices, _ = g.neighbors(reverse)
         return _peak_kernels.suppress_hops(indptr, indices, candidates, hops)
-    indptr, indices, weights = g.neighbours(reverse)
+    indptr, indices, weights = g.neighbors(reverse)
     return _peak_kernels.suppress_radius(indptr, indices, weights, candidates, radius)
 
 

@@ -134,7 +134,7 @@ def prominence(graph, x, *, return_saddle=False, border=None):
     if border is None:
         result = graph_prominence(g, a)
     else:
-        indptr, indices, _ = g.neighbours("both")
+        indptr, indices, _ = g.neighbors("both")
         result = wall_prominence(indptr, indices, a, border_mask(border, g.n))
     return result if return_saddle else result.prominence
 
@@ -166,7 +166,7 @@ def _check_flag(value, name):
 
 def graph_prominence(g, a):
     """`Prominence` of 1-D, NaN-free values `a` on the undirected reading of `g`."""
-    indptr, indices, _ = g.neighbours("both")
+    indptr, indices, _ = g.neighbors("both")
     order = compact(descending_order(a))
     born, death, essential, parent = _peak_kernels.superlevel_persistence(indptr, indices, order)
     return finish(a, born, death, essential, parent)

@@ -33,7 +33,7 @@ def _positions(g, pos, layout_seed):
     if pos is None:
         import networkx as nx
 
-        indptr, indices, _ = g.neighbours("both")
+        indptr, indices, _ = g.neighbors("both")
         G = nx.Graph()
         G.add_nodes_from(range(g.n))
         src = _rows(indptr)
@@ -111,7 +111,7 @@ def plot_graph_peaks(graph, x, peaks=None, *, pos=None, ax=None, layout_seed=0, 
     if edges:
         from matplotlib.collections import LineCollection
 
-        indptr, indices, _ = g.neighbours("both")
+        indptr, indices, _ = g.neighbors("both")
         src = _rows(indptr)
         once = src < indices
         segments = np.stack([xy[src[once]], xy[indices[once]]], axis=1)

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from ._graph import _check_direction
 from ._interrupt import interruptible
-from ._maxima import _check_int, neighbourhood
+from ._maxima import _check_int, neighborhood
 from ._values import as_values, graph_and_values
 from .grid import grid_adjacency
 
@@ -197,7 +197,7 @@ def ego_windows(graph, x, *, hops=1, nodes=None, direction="both", return_nodes=
     direction = _check_direction(direction)
     hops = _check_int(hops, "hops", 1)
     centres = np.arange(g.n) if nodes is None else _as_nodes(nodes, g.n)
-    nb_indptr, nb_indices = neighbourhood(g, hops=hops, direction=direction)
+    nb_indptr, nb_indices = neighborhood(g, hops=hops, direction=direction)
     B = centres.shape[0]
     sizes = (nb_indptr[centres + 1] - nb_indptr[centres]).astype(np.int64) + 1
     k = int(sizes.max()) if B else 1
@@ -228,7 +228,7 @@ def ego_windows(graph, x, *, hops=1, nodes=None, direction="both", return_nodes=
 def _induced_adjacency(g, direction, member, flat, flat_rows, pos, B, k):
     """Edges among the members of each window, found by binary search on sorted
     ``(window, node)`` keys -- vectorised over the whole batch."""
-    indptr, indices, _ = g.neighbours(direction)
+    indptr, indices, _ = g.neighbors(direction)
     deg = (indptr[flat + 1] - indptr[flat]).astype(np.int64)
     e_rows = np.repeat(flat_rows, deg)
     e_i = np.repeat(pos, deg)

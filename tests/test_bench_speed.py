@@ -213,7 +213,7 @@ def test_graph_peer_matches_graphmax_strict(key, hops, values):
     if peer.skip_reason(options):
         assert key.startswith("networkx") and hops > 1
         return
-    indptr, indices, _ = g.neighbours("both")
+    indptr, indices, _ = g.neighbors("both")
     mask = peer.build(peers.CSR(g.n, indptr, indices), options)(x)
     expected = gm.local_maxima(g, x, mode="strict", hops=hops)
     if peer.inexact_reason(options):
@@ -227,7 +227,7 @@ def test_scipy_plateau_peer_matches_graphmax(levels):
     rng = np.random.default_rng(levels)
     g = _small_graph(rng)
     x = rng.integers(0, levels, g.n)
-    indptr, indices, _ = g.neighbours("both")
+    indptr, indices, _ = g.neighbors("both")
     mask = peers.GRAPH_PEERS["scipy-plateau"].build(peers.CSR(g.n, indptr, indices), peers.Options())(x)
     np.testing.assert_array_equal(mask, gm.local_maxima(g, x, mode="plateau"))
 

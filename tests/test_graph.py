@@ -11,7 +11,7 @@ from . import reference as ref
 
 
 def _edges(g, direction="out"):
-    indptr, indices, weights = g.neighbours(direction)
+    indptr, indices, weights = g.neighbors(direction)
     src = np.repeat(np.arange(g.n), np.diff(indptr))
     w = np.ones(len(indices)) if weights is None else weights
     return {(int(a), int(b)): float(c) for a, b, c in zip(src, indices, w)}

@@ -140,7 +140,7 @@ def test_targets_label_and_connect_for_their_question():
         g = gm.from_edges(d.graph_edge_index.numpy().T, n=d.num_nodes)
         np.testing.assert_array_equal(d.y.numpy(), gm.local_maxima(g, d.x[:, 0].numpy(), mode="nonstrict", hops=2,
                                                                    direction="in"))
-        indptr, indices = gm.neighbourhood(g, hops=2, direction="in")
+        indptr, indices = gm.neighborhood(g, hops=2, direction="in")
         # a message u -> v for every u in N(v), nothing else
         want = {(int(u), v) for v in range(g.n) for u in indices[indptr[v]:indptr[v + 1]]}
         assert set(map(tuple, d.edge_index.numpy().T.tolist())) == want

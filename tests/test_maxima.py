@@ -369,7 +369,7 @@ def test_absurd_integers_are_refused_by_name():
     G = P(4)
     for call in (lambda h: gm.local_maxima(G, [0, 1, 2, 3], hops=h),
                  lambda h: gm.local_minima(G, [0, 1, 2, 3], hops=h, mode="strict"),
-                 lambda h: gm.neighbourhood(G, hops=h),
+                 lambda h: gm.neighborhood(G, hops=h),
                  lambda h: gm.find_peaks(G, [0, 1, 2, 3], hops=h),
                  lambda h: gm.windows.ego_windows(G, [0, 1, 2, 3], hops=h)):
         with pytest.raises(ValueError, match=r"`hops` must be an integer in \[1, 2\*\*63 - 1\], got "
@@ -595,3 +595,15 @@ def test_value_buckets_are_monotone(n):
     assert np.all((q[np.isfinite(x)] >= 1) & (q[np.isfinite(x)] <= 254))
     if finite.size and finite.max() > finite.min():  # the finite range spans every bucket
         assert np.all(q[x == finite.min()] == 1) and np.all(q[x == finite.max()] == 254)
+
+
+def test_the_old_spellings_are_deprecated_aliases():
+    G = nx.path_graph(4)
+    g = gm.as_graph(G)
+    with pytest.warns(DeprecationWarning, match="use `graphmax.neighborhood`"):
+        old = gm.neighbourhood(G, hops=2)
+    new = gm.neighborhood(G, hops=2)
+    assert all(np.array_equal(a, b) for a, b in zip(old, new))
+    with pytest.warns(DeprecationWarning, match="use `Graph.neighbors`"):
+        old = g.neighbours("in")
+    assert all(np.array_equal(a, b) for a, b in zip(old, g.neighbors("in")) if a is not None)

@@ -434,7 +434,7 @@ class AdjacencyCNN(torch.nn.Module):
         ei = data.edge_index.numpy()
         # messages u -> v for u in N(v): a node's window is itself and its in-neighbours here
         g = from_edges(ei.T, n=n)
-        indptr, _, _ = g.neighbours("in")
+        indptr, _, _ = g.neighbors("in")
         sizes = np.diff(indptr) + 1
         bucket = np.ceil(np.log2(np.maximum(sizes, 4))).astype(np.int64)  # k <= 4, 8, 16, ...
         chunks = []

@@ -159,7 +159,7 @@ def _int_seed(rng):
 
 def _edges_of(g):
     """Each undirected edge of a `Graph` (its edges read in both directions) once, as ``(E, 2)``, ``u < v``."""
-    # scipy rather than `g.neighbours("both")`: no symmetry check, whose parallel kernel has a fixed
+    # scipy rather than `g.neighbors("both")`: no symmetry check, whose parallel kernel has a fixed
     # cost per call that dominates thousands of tiny graphs on a busy machine.
     a = g.to_scipy("out")
     upper = sp.triu(a + a.T, k=1).tocoo()
@@ -230,7 +230,7 @@ def shift_values(x, shift=SHIFT):
 
 def _edge_index(g):
     """Both directions of every edge of a `Graph` as an int64 ``(2, E)`` array (CSR order)."""
-    indptr, indices, _ = g.neighbours("both")
+    indptr, indices, _ = g.neighbors("both")
     src = np.repeat(np.arange(g.n, dtype=np.int64), np.diff(indptr))
     return np.stack([src, indices.astype(np.int64)])
 
@@ -251,7 +251,7 @@ def _union(graphs, values):
 
 def _out_edges(g):
     """Every stored edge ``v -> u`` of a `Graph` as an int64 ``(2, E)`` array."""
-    indptr, indices, _ = g.neighbours("out")
+    indptr, indices, _ = g.neighbors("out")
     src = np.repeat(np.arange(g.n, dtype=np.int64), np.diff(indptr))
     return np.stack([src, indices.astype(np.int64)])
 
@@ -448,7 +448,7 @@ def make_adversarial(num_graphs, *, seed=0, size=(500, 2000), target=None, split
     Returns a list of `Data` as `make_dataset` (``signal`` = the kind).
     """
     target = Target.of(target)
-    from .._maxima import neighbourhood
+    from .._maxima import neighborhood
 
     lo, hi = int(size[0]), int(size[1])
     root = np.random.SeedSequence([int(seed), zlib.crc32(split.encode())])
@@ -458,7 +458,7 @@ def make_adversarial(num_graphs, *, seed=0, size=(500, 2000), target=None, split
         kind = ADVERSARIAL_KINDS[i % len(ADVERSARIAL_KINDS)]
         family = TRAIN_FAMILIES[(i // len(ADVERSARIAL_KINDS)) % len(TRAIN_FAMILIES)]
         g = make_graph(family, rng.integers(lo, hi + 1), rng, directed=target.directed)
-        indptr, indices = neighbourhood(g, hops=target.hops, direction=target.direction)
+        indptr, indices = neighborhood(g, hops=target.hops, direction=target.direction)
         x = rng.random(g.n)
         if kind == "plateau":
             order = np.asarray(list(nx.bfs_tree(nx.Graph(list(map(tuple, _out_edges(g).T))),

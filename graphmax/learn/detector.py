@@ -160,7 +160,7 @@ class Detector:
             scipy.sparse / dense adjacency, networkx graph (nodes in
             ``G.nodes`` order), PyG ``Data`` or ``edge_index``, ...
             Neighbours are the target's (``hops``, ``direction``), computed
-            by `graphmax.neighbourhood`. A `Data` from
+            by `graphmax.neighborhood`. A `Data` from
             `graphmax.learn.data` is read through its ``graph_edge_index``.
         x : array_like, shape (n,) or (n, c)
             Node values; a 2-D `x` is `c` independent signals. May be

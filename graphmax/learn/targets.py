@@ -3,7 +3,7 @@
 A `Target` names the exact question (mode, hops, direction; ``min_neighbors``
 stays 1, graphmax's default) and gives every model the same structural input:
 the neighbourhood relation ``N(v)`` of the target, as messages ``u -> v`` for
-every ``u in N(v)`` (`graphmax.neighbourhood`; for ``hops=2`` the graph power,
+every ``u in N(v)`` (`graphmax.neighborhood`; for ``hops=2`` the graph power,
 for ``direction="out"`` the out-neighbours). That is what the exact detector
 compares each node with; the learned part is the comparison. ``"plateau"``
 mode is not local in ``N``: a node's answer depends on its whole plateau, so a
@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .._graph import as_graph
-from .._maxima import local_maxima, neighbourhood
+from .._maxima import local_maxima, neighborhood
 
 __all__ = ["Target", "MODES", "DIRECTIONS", "TARGETS"]
 
@@ -84,7 +84,7 @@ class Target:
     def message_index(self, graph) -> np.ndarray:
         """``(2, E)`` int64 messages ``[u, v]`` for every ``u in N(v)`` (PyG's source -> target order)."""
         g = as_graph(graph)
-        indptr, indices = neighbourhood(g, hops=self.hops, direction=self.direction)
+        indptr, indices = neighborhood(g, hops=self.hops, direction=self.direction)
         rows = np.repeat(np.arange(g.n, dtype=np.int64), np.diff(indptr))
         return np.stack([np.asarray(indices, dtype=np.int64), rows])
 
