@@ -668,20 +668,55 @@ def grid_saddles_parallel(x, shape, deltas, offsets, region, lab, steps, saddle)
 
 
 @_jit
-def grid_basin_persistence(offsets, lab, top, steps, saddles, pits, x):
-    """`graph_basin_persistence` on the implicit grid graph: the basins a saddle touches
-    above it are those at the steps of its `steps` bits (`grid_saddles`)."""
-    uf, size, eldest, death, parent = _basin_state(top)
-    roots = np.empty(offsets.shape[0] + 1, dtype=np.int64)
-    for t in range(saddles.shape[0]):
-        v = saddles[t]
-        roots[0] = _find(uf, lab[v])
-        count = 1
+def grid_saddle_records(offsets, lab, steps, nodes):
+    """Per saddle candidate (`nodes`, in index order: sequential reads): its basin and up to two
+    other basins it touches above it (the steps of its `steps` bits); -1: none, -2 in the
+    last column: more than two, read from `steps`. One row per candidate keeps the
+    union-find's reads in value order to one cache line each."""
+    rec = np.empty((nodes.shape[0], 3), dtype=lab.dtype)
+    for i in range(nodes.shape[0]):
+        v = nodes[i]
+        first, second = -1, -1
         for k in range(offsets.shape[0]):
             if (steps[v, k >> 5] >> np.uint32(k & 31)) & np.uint32(1):
-                count = _add_root(roots, count, _find(uf, lab[v + offsets[k]]))
+                b = lab[v + offsets[k]]
+                if b == first or b == second:
+                    continue
+                if first < 0:
+                    first = b
+                elif second < 0:
+                    second = b
+                else:
+                    second = -2
+                    break
+        rec[i, 0] = lab[v]
+        rec[i, 1] = first
+        rec[i, 2] = second
+    return rec
+
+
+@_jit
+def grid_basin_persistence(offsets, lab, top, steps, nodes, order, rec, pits, x):
+    """`graph_basin_persistence` on the implicit grid graph: the saddle candidates `nodes`
+    enter in `order` (positions into `nodes`), the basins each touches read from its row of
+    `rec` (`grid_saddle_records`), or from its `steps` bits when it touches more than two."""
+    uf, size, eldest, death, parent = _basin_state(top)
+    roots = np.empty(offsets.shape[0] + 1, dtype=np.int64)
+    for t in range(order.shape[0]):
+        i = order[t]
+        roots[0] = _find(uf, rec[i, 0])
+        count = 1
+        if rec[i, 2] == -2:
+            v = nodes[i]
+            for k in range(offsets.shape[0]):
+                if (steps[v, k >> 5] >> np.uint32(k & 31)) & np.uint32(1):
+                    count = _add_root(roots, count, _find(uf, lab[v + offsets[k]]))
+        else:
+            for c in range(1, 3):
+                if rec[i, c] >= 0:
+                    count = _add_root(roots, count, _find(uf, rec[i, c]))
         if count > 1:
-            _merge_at(v, roots, count, x, lab, uf, size, eldest, death, parent)
+            _merge_at(nodes[i], roots, count, x, lab, uf, size, eldest, death, parent)
     return death, _close_basins(x, lab, uf, pits, death), parent
 
 

@@ -215,8 +215,10 @@ def grid_prominence(flat, shape, deltas, offsets, region):
         _peak_kernels.grid_saddles_parallel(*args, lab, steps, saddle)
     else:
         _peak_kernels.grid_saddles(*args, lab, steps, saddle, 0, rows)
+    nodes = np.flatnonzero(saddle)
+    rec = _peak_kernels.grid_saddle_records(offsets, lab, steps, nodes)
     death, essential, parent = _peak_kernels.grid_basin_persistence(
-        offsets, lab, top, steps, in_order(flat, saddle), np.flatnonzero(kind & _peak_kernels.PIT), x
+        offsets, lab, top, steps, nodes, descending_order(flat[nodes]), rec, np.flatnonzero(kind & _peak_kernels.PIT), x
     )
     return finish(flat, top, death, essential, parent)
 

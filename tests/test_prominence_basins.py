@@ -95,3 +95,14 @@ def test_parallel_passes_equal_the_sorted_union_find(seed):
 def test_work_arrays_use_int32_indices():
     up, kind, lab, saddle = _prominence.work_arrays(10)
     assert up.dtype == lab.dtype == np.int32 and kind.dtype == np.uint8 and saddle.dtype == bool
+
+
+def test_grid_saddle_touching_more_than_two_other_basins():
+    # the centre joins four corner hills at once: its record overflows to the step bits
+    img = np.array([[5, 0, 6], [0, 1, 0], [7, 0, 8]])
+    adj = grid.grid_adjacency(img.shape).tocoo()
+    want = reference_prominence(9, list(zip(adj.row, adj.col)), img.ravel().tolist())
+    got = grid.prominence(img, return_saddle=True)
+    for g, w in zip(got, want):
+        assert g.ravel().tolist() == w
+    assert got.saddle.ravel().tolist() == [4, -1, 4, -1, -1, -1, 4, -1, -1]
