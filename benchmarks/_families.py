@@ -60,11 +60,34 @@ def geometric_graph(n: int, degree: int, rng: np.random.Generator) -> gm.Graph:
     return undirected(pairs[:, 0], pairs[:, 1], n)
 
 
+def karate_graph(n: int, degree: int, rng: np.random.Generator) -> gm.Graph:
+    """Zachary's karate club (34 nodes, 78 edges, networkx's copy): the small graph a user starts with."""
+    import networkx as nx
+
+    return gm.as_graph(nx.karate_club_graph(), weight=None).to_undirected()
+
+
+BATCH_GRAPH_NODES = 30
+
+
+def batch_graph(n: int, degree: int, rng: np.random.Generator) -> gm.Graph:
+    """A mini-batch: the disjoint union of ``n / 30`` random 30-node graphs (``30 * degree / 2``
+    random pairs each), as a PyG ``Batch`` of small graphs holds them."""
+    k, size = n // BATCH_GRAPH_NODES, BATCH_GRAPH_NODES
+    m = size * degree // 2
+    offsets = np.repeat(np.arange(k) * size, m)
+    src = rng.integers(0, size, k * m) + offsets
+    dst = rng.integers(0, size, k * m) + offsets
+    return undirected(src, dst, k * size)
+
+
 GRAPH_FAMILIES: dict[str, Callable[[int, int, np.random.Generator], gm.Graph]] = {
     "random": random_graph,
     "power-law": powerlaw_graph,
     "grid": grid_graph,
     "geometric": geometric_graph,
+    "karate": karate_graph,
+    "batch": batch_graph,
 }
 
 

@@ -30,12 +30,13 @@ def _ratio_row(metric: str, method: dict | None, target: float | None, *, at_mos
     return {"metric": metric, "value": f"{ratio:.2f}x", "target": _target(target, at_most), "met": met}
 
 
-def _between_row(metric: str, slow: dict | None, fast: dict | None) -> dict:
-    """The ratio of two methods of one case, neither of them the baseline."""
-    if slow is None or fast is None:
-        return {"metric": metric, "value": "not measured", "target": "", "met": None}
-    return {"metric": metric, "value": f"{slow['best_s'] / fast['best_s']:.2f}x "
-            f"({_ms(fast['best_s'])} against {_ms(slow['best_s'])})", "target": "", "met": None}
+def _between_row(metric: str, slow: dict | None, fast: dict | None, target: float | None = None) -> dict:
+    """The ratio of two methods of one case, neither of them the baseline (at least `target`, if given)."""
+    if slow is None or fast is None or not slow.get("best_s") or not fast.get("best_s"):
+        return {"metric": metric, "value": "not measured", "target": _target(target, False), "met": None}
+    ratio = slow["best_s"] / fast["best_s"]
+    return {"metric": metric, "value": f"{ratio:.2f}x ({_ms(fast['best_s'])} against {_ms(slow['best_s'])})",
+            "target": _target(target, False), "met": None if target is None else ratio >= target}
 
 
 def _target(target: float | None, at_most: bool) -> str:
@@ -49,7 +50,7 @@ def headline(cases: list[dict]) -> list[dict]:
     graphs = [c for c in cases if c["section"] == "graph"]
     head = next((c for c in graphs if c["case"]["headline"]), None)
     if head is None:
-        return []
+        return _small_graph_rows(graphs)
     rows = []
     base = _method(head, "graphmax")
     rows.append({
@@ -80,8 +81,28 @@ def headline(cases: list[dict]) -> list[dict]:
     for image in cases:
         if image["section"] == "image" and image["case"]["mode"] == "plateau" and image.get("methods"):
             rows.append(_ratio_row(f"skimage local_maxima / graphmax, {image['name']}", _method(image, "skimage"), 3))
+    rows += _small_graph_rows(graphs)
     rows += _memory_rows(graphs)
     rows += _cold_rows([c for c in cases if c["section"] == "cold start"])
+    return rows
+
+
+def _small_graph_rows(graphs: list[dict]) -> list[dict]:
+    """One call on a small prepared graph: PyG's scatter at least 3x graphmax's time, and graphmax
+    within 3x of the numpy reduceat expression (issue 17)."""
+    rows = []
+    for case in graphs:
+        if case["case"]["family"] == "batch":
+            rows.append(_between_row(f"PyG scatter / graphmax on the PyG Batch: {case['name']}",
+                                     _method(case, "pyg"), _method(case, "graphmax-batch"), 5))
+        if case["case"]["family"] == "karate":
+            base = _method(case, "graphmax")
+            rows.append(_ratio_row(f"PyG scatter / graphmax, small graph: {case['name']}", _method(case, "pyg"), 3))
+            numpy = _method(case, "numpy")
+            if base and numpy and base.get("best_s") and numpy.get("best_s"):
+                ratio = base["best_s"] / numpy["best_s"]
+                rows.append({"metric": f"graphmax / numpy reduceat, small graph: {case['name']}",
+                             "value": _x(ratio), "target": "<= 3x", "met": ratio <= 3})
     return rows
 
 

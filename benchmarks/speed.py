@@ -44,7 +44,7 @@ from graphmax import grid
 
 from . import peers
 from ._common import results_folder, stream_sum, write_text
-from ._families import GRAPH_FAMILIES, node_values, undirected  # noqa: F401  (undirected: for the tests)
+from ._families import BATCH_GRAPH_NODES, GRAPH_FAMILIES, node_values, undirected  # noqa: F401  (undirected: tests)
 from ._machine import apply_threads, git_state, machine_info, numba_threading_layer, package_versions
 from ._measure import Contender, PeerMismatch, annotate, best_time, measure
 from ._memory import memory_profile
@@ -88,7 +88,7 @@ class GraphCase:
 
     Attributes
     ----------
-    family : {"random", "power-law", "grid", "geometric"}
+    family : {"random", "power-law", "grid", "geometric", "karate", "batch"}
     n : int
         Requested number of nodes (a grid is ``sqrt(n) x sqrt(n)``).
     degree : int
@@ -188,6 +188,8 @@ def graph_plan(quick: bool) -> list[GraphCase]:
             GraphCase("power-law", 10_000, 16),
             GraphCase("grid", 10_000, 4),
             GraphCase("geometric", 10_000, 16),
+            GraphCase("karate", 34, 4),
+            GraphCase("batch", 300 * 30, 4),
         ]
     cases = [GraphCase("random", 1_000, 16), GraphCase("random", 10_000, 16), GraphCase("random", 100_000, 4)]
     for n, is_headline in ((100_000, False), (1_000_000, True)):
@@ -206,6 +208,8 @@ def graph_plan(quick: bool) -> list[GraphCase]:
     cases += [GraphCase("grid", side * side, 4) for side in (32, 100, 316, 1000)]
     cases += [GraphCase("grid", 1000 * 1000, 8)]
     cases += [GraphCase("geometric", n, 16) for n in (10_000, 100_000, 1_000_000)]
+    cases += [GraphCase("karate", 34, 4)]  # one call on a small prepared graph (issue 17)
+    cases += [GraphCase("batch", 5000 * 30, 4)]  # a PyG Batch of 5,000 graphs of 30 nodes (issue 17)
     return cases
 
 
@@ -380,6 +384,12 @@ def _graphmax_contenders(case: GraphCase, g: gm.Graph, x: np.ndarray, distinct: 
                 Contender("graphmax-edge-index", "graphmax on a PyG edge_index (one call, no Graph built)", "variant",
                           lambda: gm.local_maxima(edge_index, x, mode="strict"), matches=call)
             )
+        batch = _pyg_batch(g, edge_index) if case.family == "batch" else None
+        if batch is not None:
+            contenders.append(
+                Contender("graphmax-batch", "graphmax on the PyG Batch (one call, no Graph built)", "variant",
+                          lambda: gm.local_maxima(batch, x, mode="strict"), matches=call)
+            )
         start = time.perf_counter()
         unknown = gm.as_graph(raw)
         contenders.append(
@@ -405,6 +415,20 @@ def _graphmax_contenders(case: GraphCase, g: gm.Graph, x: np.ndarray, distinct: 
                       matches=call)
         )
     return contenders
+
+
+def _pyg_batch(g: gm.Graph, edge_index):
+    """The batch graph as the PyG ``Batch`` a DataLoader yields (None without PyG)."""
+    if edge_index is None or peers.missing("torch_geometric"):
+        return None
+    from torch_geometric.data import Batch, Data
+
+    size = BATCH_GRAPH_NODES
+    owner = edge_index[1] // size
+    order = owner.argsort(stable=True)
+    counts = owner.bincount(minlength=g.n // size).tolist()
+    parts = edge_index[:, order].split(counts, dim=1)
+    return Batch.from_data_list([Data(edge_index=p - i * size, num_nodes=size) for i, p in enumerate(parts)])
 
 
 def _edge_index(g: gm.Graph):

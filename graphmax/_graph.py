@@ -7,6 +7,9 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
+from ._interrupt import interruptible
+from ._kinds import is_networkx_graph, is_pyg_data, is_torch_tensor, tensor_to_numpy
+
 __all__ = ["Graph", "as_graph", "from_edges", "from_mesh", "from_points"]
 
 _DIRECTIONS = ("both", "out", "in")
@@ -100,6 +103,28 @@ class Graph:
             return self
         return Graph(self.n, *self.neighbours("both"), self.names, symmetric=True)
 
+    def ids(self, positions):
+        """The ids of the nodes at `positions`, as graph functions return them (docs/ids.md).
+
+        A 1-D ndarray: the node labels for networkx input (int64 when every
+        label is an integer, str when every label is a string, else object),
+        the int64 positions otherwise.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> as_graph(nx.path_graph(["a", "b", "c"])).ids([2, 0])
+        array(['c', 'a'], dtype='<U1')
+        >>> as_graph(nx.path_graph(3)).ids([2, 0]), from_edges([[0, 1]]).ids([1])
+        (array([2, 0]), array([1]))
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        if self.names is None:
+            return positions
+        if "labels" not in self._cache:
+            self._cache["labels"] = _frozen(_label_array(self.names))
+        return self._cache["labels"][positions]
+
     def to_scipy(self, direction="out"):
         """The adjacency of `direction` as a `scipy.sparse.csr_array` (weights as data)."""
         indptr, indices, weights = self.neighbours(direction)
@@ -173,6 +198,20 @@ class Graph:
         return Graph(self.n, indptr, self.indices[ok], w, self.names)
 
 
+def _label_array(names):
+    """Node labels as a 1-D array with no lossy conversion: int64 for integer labels
+    (that fit), str for strings, object for anything else (tuples, mixed kinds)."""
+    kinds = {type(v) for v in names}
+    if kinds and all(issubclass(k, numbers.Integral) and not issubclass(k, (bool, np.bool_)) for k in kinds):
+        try:
+            return np.array(names, dtype=np.int64)
+        except OverflowError:
+            pass
+    elif kinds and all(issubclass(k, str) for k in kinds):
+        return np.array(names, dtype=str)
+    return np.fromiter(names, dtype=object, count=len(names))
+
+
 def _rows(indptr):
     """Row index of every CSR entry."""
     n = indptr.shape[0] - 1
@@ -237,6 +276,7 @@ def _check_n(n):
     return int(n)
 
 
+@interruptible
 def from_edges(edges, n=None, weights=None, *, names=None, directed=True):
     """Graph from an edge list `edges (E, 2)` of directed pairs `u -> v`.
 
@@ -363,14 +403,6 @@ def _from_networkx(G, weight):
     return Graph(len(nodes), indptr, indices, _unit_or(w), names=nodes, symmetric=symmetric)
 
 
-def _is_torch_tensor(obj):
-    return type(obj).__module__.split(".")[0] == "torch" and hasattr(obj, "detach")
-
-
-def _to_numpy(t):
-    return t.detach().cpu().numpy()
-
-
 def _from_pyg(data, n):
     ei = getattr(data, "edge_index", None)
     if ei is None:
@@ -381,15 +413,29 @@ def _from_pyg(data, n):
     return _from_edge_index(ei, n, w)
 
 
-def _from_edge_index(edge_index, n, weights=None):
-    ei = _to_numpy(edge_index) if _is_torch_tensor(edge_index) else np.asarray(edge_index)
+def _from_edge_index(edge_index, n, weights=None, *, nodes_from=None):
+    """Graph of a ``(2, E)`` edge_index. `n` None: the largest id + 1 (PyG's
+    `maybe_num_nodes`); `nodes_from` names the values that gave `n` (PyG's
+    ``scatter(..., dim_size=len(x))``), for the error on an id beyond them."""
+    ei = _tensor_or_array(edge_index, "edge_index")
     if ei.ndim != 2 or ei.shape[0] != 2:
         raise ValueError(f"`edge_index` must have shape (2, E), got shape {ei.shape}")
-    w = None if weights is None else (_to_numpy(weights) if _is_torch_tensor(weights) else np.asarray(weights))
-    # PyG's own convention (`maybe_num_nodes`): max id + 1 when not given.
+    if nodes_from is not None and n is not None and ei.size and ei.dtype.kind in "iuf":
+        low, high = ei.min(), ei.max()
+        if low < 0 or high >= n:
+            raise ValueError(
+                f"`edge_index` node ids must lie in [0, {n}) since `{nodes_from}` has {n} entries, one per node; "
+                f"got ids in [{low}, {high}]: give a value for every node"
+            )
+    w = None if weights is None else _tensor_or_array(weights, "weights")
     return from_edges(ei.T, n=n, weights=w)
 
 
+def _tensor_or_array(obj, name):
+    return tensor_to_numpy(obj, name) if is_torch_tensor(obj) else np.asarray(obj)
+
+
+@interruptible
 def as_graph(graph, *, n=None, weights=None, weight="weight"):
     """Normalise any supported graph input into a reusable `Graph`.
 
@@ -439,12 +485,11 @@ def as_graph(graph, *, n=None, weights=None, weight="weight"):
         return graph
     if sp.issparse(graph):
         return _from_sparse(graph)
-    mod = type(graph).__module__.split(".")[0]
-    if mod == "networkx":
+    if is_networkx_graph(graph):
         return _from_networkx(graph, weight)
-    if mod == "torch_geometric" and hasattr(graph, "edge_index"):
+    if is_pyg_data(graph):
         return _from_pyg(graph, n)
-    if _is_torch_tensor(graph):
+    if is_torch_tensor(graph):
         return _from_edge_index(graph, n, weights)
     if isinstance(graph, (np.ndarray, list, tuple)):
         a = graph if isinstance(graph, np.ndarray) else _asarray(graph, "graph")
@@ -464,6 +509,7 @@ def as_graph(graph, *, n=None, weights=None, weight="weight"):
     )
 
 
+@interruptible
 def from_mesh(faces, n=None, *, vertices=None):
     """Graph of a polygon mesh: each face's consecutive vertices are joined (cyclically).
 
@@ -529,6 +575,7 @@ def _is_rect(seq):
     return len(lens) == 1
 
 
+@interruptible
 def from_points(points, *, k=None, r=None):
     """kNN or radius graph of a point cloud (scipy KD-tree), distances as weights.
 

@@ -1321,7 +1321,7 @@ def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict, plat
 
 
 @_pjit
-def edge_compare(src, dst, x, q, min_neighbors, nonstrict, plateau, n_from_ids, n_parts):
+def edge_compare(src, dst, x, q, min_neighbors, nonstrict, plateau, n_parts):
     """1-hop maxima over both directions straight from an edge list ``src[e] -> dst[e]``,
     one pass over the edges and no CSR: every edge marks its lower end beaten
     (both ends when equal, unless `nonstrict`), and its higher end as having a
@@ -1333,11 +1333,11 @@ def edge_compare(src, dst, x, q, min_neighbors, nonstrict, plateau, n_from_ids, 
     reading it first and no cache line is written by both threads (shared
     flags, written only when not yet set, took ~55-75 ms).
 
-    ``n = len(x)``; self-loops are skipped, duplicates change nothing.
-    Returns ``(ok, mask)``; `ok` is False, and `mask` meaningless, when an id
-    lies outside ``0..n-1``, or when `n_from_ids` (the graph has as many
-    nodes as its largest id + 1, PyG's convention) and the largest id is not
-    ``n - 1`` (the caller's general path then reports the mismatch).
+    ``n = len(x)`` (a bare ``edge_index`` has as many nodes as values, as PyG's
+    ``scatter(..., dim_size=n)``); self-loops are skipped, duplicates change
+    nothing. Returns ``(ok, mask)``; `ok` is False, and `mask` meaningless,
+    when an id lies outside ``0..n-1`` (the caller's general path then
+    reports it).
     ``min_neighbors`` must be 0 or 1.
 
     `plateau` (with `nonstrict`): when no edge of equal values touches a node
@@ -1356,20 +1356,17 @@ def edge_compare(src, dst, x, q, min_neighbors, nonstrict, plateau, n_from_ids, 
     has = np.zeros((n_parts, n if min_neighbors > 0 else 0), dtype=np.bool_)
     bads = np.zeros(n_parts, dtype=np.int64)
     ties = np.zeros(n_parts, dtype=np.int64)
-    tops = np.full(n_parts, -1, dtype=np.int64)
     for p in nb.prange(n_parts):
         lost = beaten[p]
         near = has[p]
         bad = 0
         tie = 0
-        top = -1
         for e in range(p * size, min(m, (p + 1) * size)):
             s = src[e]
             d = dst[e]
             if not ((s >= 0) & (s < n) & (d >= 0) & (d < n)):
                 bad += 1
                 continue
-            top = max(top, max(s, d))
             qs = q[s]
             qd = q[d]
             if qs != qd:
@@ -1397,9 +1394,8 @@ def edge_compare(src, dst, x, q, min_neighbors, nonstrict, plateau, n_from_ids, 
                 near[hi] = True
         bads[p] = bad  # counted in locals: the arrays of both parts share a cache line
         ties[p] = tie
-        tops[p] = top
     out = np.empty(n, dtype=np.bool_)
-    if bads.sum() or (n_from_ids and tops.max() != n - 1):
+    if bads.sum():
         return False, out
     for v in nb.prange(n):
         for p in range(1, n_parts):

@@ -1,4 +1,4 @@
-"""Local maxima and minima of node values over a graph neighbourhood (SPEC section 3)."""
+"""Local maxima and minima of node values over a graph neighbourhood (docs/semantics.md §3)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import scipy.sparse as sp
 
 from . import _kernels
 from ._graph import _check_direction, _edge_parts, _rows, _threads, as_graph
-from ._values import as_values, check_nan_policy, kernel_values
+from ._interrupt import interruptible
+from ._kinds import is_pyg_data, is_torch_tensor
+from ._values import (
+    as_values,
+    check_nan_policy,
+    graph_and_values,
+    is_keyed,
+    kernel_values,
+)
 
 __all__ = ["local_maxima", "local_minima", "neighbourhood"]
 
@@ -23,9 +31,21 @@ def _check_mode(mode):
     return mode
 
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
+# Why no larger value is needed, for the error on one that does not fit in int64.
+_NO_LIMIT = {
+    "hops": "a `hops` of at least the number of nodes already reaches every node a path reaches",
+    "min_distance": "a `min_distance` of at least the number of nodes already spans every path",
+}
+
+
 def _check_int(value, name, minimum):
+    """`value` as an int >= `minimum` that fits in int64 (what the kernels count in)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}")
+    if value > _INT64_MAX:
+        hint = f"; {_NO_LIMIT[name]}" if name in _NO_LIMIT else ""
+        raise ValueError(f"`{name}` must be an integer in [{minimum}, 2**63 - 1], got {value!r}{hint}")
     return int(value)
 
 
@@ -41,19 +61,22 @@ def _check_radius(radius, hops):
 
 def _resolve_ball(g, direction, hops, radius):
     """Validate weights for `radius`; on an unweighted graph the ball of radius r
-    is the floor(r)-hop neighbourhood, so return ``(hops, None)`` then."""
-    if radius is None:
-        return hops, None
-    weights = g.neighbours(direction)[2]
-    if weights is None:
-        return int(math.floor(radius)), None
-    if not np.all(np.isfinite(weights)) or weights.min(initial=0.0) < 0:
-        raise ValueError(
-            f"`radius` needs finite edge weights >= 0, got weights in [{weights.min()}, {weights.max()}]"
-        )
-    return hops, radius
+    is the floor(r)-hop neighbourhood, so return ``(hops, None)`` then. A path
+    has at most n - 1 edges, so `hops` beyond the node count changes nothing and
+    is capped there (the kernels count depths in int64)."""
+    if radius is not None:
+        weights = g.neighbours(direction)[2]
+        if weights is not None:
+            if not np.all(np.isfinite(weights)) or weights.min(initial=0.0) < 0:
+                raise ValueError(
+                    f"`radius` needs finite edge weights >= 0, got weights in [{weights.min()}, {weights.max()}]"
+                )
+            return hops, radius
+        hops, radius = int(math.floor(radius)), None
+    return min(hops, max(g.n, 1)), None
 
 
+@interruptible
 def neighbourhood(graph, *, hops=1, radius=None, direction="both"):
     """The neighbourhood relation ``N(v)`` as CSR arrays ``(indptr, indices)``.
 
@@ -89,6 +112,7 @@ def _ball_csr(g, direction, hops, radius):
     return g._cache[key]
 
 
+@interruptible
 def local_maxima(
     graph,
     x,
@@ -106,9 +130,15 @@ def local_maxima(
     Parameters
     ----------
     graph : Graph or any input `as_graph` accepts
-    x : array_like, shape (n,) or (n, c)
-        Node values (bool, int, uint or float; ±inf allowed). Channels of a
-        2-D `x` are independent problems.
+    x : array_like, shape (n,) or (n, c), node-keyed values, or str
+        Node values (bool, int, uint or float; ±inf allowed; a torch tensor
+        of any device and dtype), in node order (``G.nodes`` order for
+        networkx). Values with their own keys -- a dict ``{node: value}``, a
+        pandas Series, a DataFrame (a channel per column) -- are aligned to
+        the nodes by key (networkx labels, else ids ``0..n-1``); a string
+        names a node attribute (networkx) or field (PyG). Channels of a 2-D
+        `x` are independent problems. With a bare ``edge_index`` the graph
+        has ``len(x)`` nodes.
     mode : {"plateau", "strict", "nonstrict"}
         ``"strict"``: ``x[v] > x[u]`` for every neighbour ``u``;
         ``"nonstrict"``: ``x[v] >= x[u]``; ``"plateau"`` (default): `v` lies in a
@@ -131,12 +161,13 @@ def local_maxima(
         ``"omit"`` removes NaN nodes from the graph (never maxima, never
         anyone's neighbour).
     indices : bool
-        Return the maxima's node ids (labels for networkx input) instead of a
-        mask; a list of those per channel for 2-D `x`.
+        Return the maxima's node ids instead of a mask: a 1-D ndarray of
+        node labels for networkx input, of int64 node ids otherwise; a list
+        of those per channel for 2-D `x` (the rule of docs/ids.md).
 
     Returns
     -------
-    ndarray of bool, shape ``x.shape`` (or ids, see `indices`)
+    ndarray of bool, shape ``(n,)`` or ``(n, c)`` (or ids, see `indices`)
 
     See Also
     --------
@@ -164,6 +195,7 @@ def local_maxima(
     return _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy, indices, reverse=False)
 
 
+@interruptible
 def local_minima(
     graph,
     x,
@@ -197,14 +229,13 @@ def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy,
     radius = _check_radius(radius, hops)
     min_neighbors = _check_int(min_neighbors, "min_neighbors", 0)
     nan_policy = check_nan_policy(nan_policy)
-    if hops == 1 and radius is None and direction == "both" and min_neighbors <= 1:
+    if hops == 1 and radius is None and direction == "both" and min_neighbors <= 1 and not is_keyed(x):
         mask = _raw_csr_maxima(graph, x, mode, min_neighbors, reverse)
         if mask is None:
             mask = _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse)
         if mask is not None:
             return np.flatnonzero(mask) if indices else mask
-    g = as_graph(graph)
-    a = as_values(x, g.n)
+    g, a = graph_and_values(graph, x)
     if a.ndim == 1:
         # One channel: its kernel values (a view for float64), NaN counted by a compiled pass.
         xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
@@ -223,8 +254,8 @@ def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy,
     if not indices:
         return mask
     if a.ndim == 1:
-        return _ids(g, mask)
-    return [_ids(g, mask[:, c]) for c in range(mask.shape[1])]
+        return g.ids(np.flatnonzero(mask))
+    return [g.ids(np.flatnonzero(mask[:, c])) for c in range(mask.shape[1])]
 
 
 def _column_maxima(g, xv, has_nan, mode, hops, radius, direction, min_neighbors):
@@ -234,11 +265,6 @@ def _column_maxima(g, xv, has_nan, mode, hops, radius, direction, min_neighbors)
     keep = ~np.isnan(xv)
     xv = np.where(keep, xv, 0.0)  # never read: NaN nodes have no edges, and are masked below
     return _channel_maxima(g.subgraph_mask(keep), xv, mode, hops, radius, direction, min_neighbors) & keep
-
-
-def _ids(g, mask):
-    ids = np.flatnonzero(mask)
-    return ids if g.names is None else [g.names[i] for i in ids]
 
 
 def _raw_csr_maxima(graph, x, mode, min_neighbors, reverse):
@@ -297,7 +323,7 @@ def _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse):
 
     One pass over the edges (`_kernels.edge_compare`) where the general path
     would first sort them into a CSR. Taken for an int64 ``(2, E)`` CPU
-    tensor (``n`` is its largest id + 1, as `as_graph` reads it), a ``Data``
+    tensor (``n = len(x)``, as PyG's ``scatter(..., dim_size=n)``), a ``Data``
     without ``edge_weight`` (``n = num_nodes``), or a square COO matrix with
     int32/int64 coordinates and float64 or bool entries none of which is
     zero or NaN (a stored zero is no edge: the general path drops it); and
@@ -313,7 +339,7 @@ def _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse):
     if xv is None:
         return None
     ok, mask = _kernels.edge_compare(
-        src, dst, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau", n is None,
+        src, dst, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau",
         _edge_parts(len(xv), src.shape[0]),
     )
     return mask if ok else None
@@ -321,9 +347,7 @@ def _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse):
 
 def _edge_arrays(graph):
     """``(src, dst, n)`` of an edge list `_raw_edge_list_maxima` takes (``n`` None:
-    the largest id + 1), or None."""
-    from ._graph import _is_torch_tensor
-
+    as many nodes as values), or None."""
     if sp.issparse(graph):
         if graph.format != "coo" or graph.ndim != 2 or graph.shape[0] != graph.shape[1] or graph.nnz == 0:
             return None
@@ -338,7 +362,7 @@ def _edge_arrays(graph):
         return np.ascontiguousarray(row), np.ascontiguousarray(col), graph.shape[0]
     n = None
     edge_index = graph
-    if type(graph).__module__.split(".")[0] == "torch_geometric":
+    if is_pyg_data(graph):
         if getattr(graph, "edge_weight", None) is not None:
             return None
         edge_index = getattr(graph, "edge_index", None)
@@ -346,7 +370,7 @@ def _edge_arrays(graph):
             n = graph.num_nodes
         except Exception:  # noqa: BLE001 -- PyG's own inference may fail; the general path reports it
             return None
-    if not _is_torch_tensor(edge_index) or edge_index.device.type != "cpu" or edge_index.dim() != 2:
+    if not is_torch_tensor(edge_index) or edge_index.device.type != "cpu" or edge_index.dim() != 2:
         return None
     ei = edge_index.detach().numpy()
     if ei.shape[0] != 2 or ei.shape[1] == 0 or ei.dtype != np.int64:

@@ -1,4 +1,4 @@
-"""Peaks of node values over a graph: ``peak_local_max`` for any graph (SPEC section 4)."""
+"""Peaks of node values over a graph: ``peak_local_max`` for any graph (docs/semantics.md §4)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _peak_kernels
-from ._graph import Graph, _check_direction, _rows, as_graph
+from ._graph import Graph, _check_direction, _rows
+from ._interrupt import interruptible
 from ._maxima import _ball_csr, _check_int, _check_radius, _resolve_ball, local_maxima
-from ._prominence import graph_prominence, signal_values
-from ._values import kernel_values
+from ._prominence import graph_and_signal, graph_prominence
+from ._values import kernel_values, node_array
 
 __all__ = ["Peaks", "find_peaks"]
 
@@ -21,29 +22,34 @@ __all__ = ["Peaks", "find_peaks"]
 # candidate c is suppressed when the kept peak lies in c's neighbourhood N(c), i.e. along
 # the reverse of `direction`.
 _REVERSE = {"both": "both", "out": "in", "in": "out"}
+# What `num_peaks`, `num_peaks_per_label` and `min_distance` go by (the output order).
+_ORDERS = ("value", "prominence")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Peaks:
-    """The peaks `find_peaks` kept, in output order (value descending, node index ascending).
+    """The peaks `find_peaks` kept, in output order (its `order`: by default value
+    descending, node index ascending).
 
     Attributes
     ----------
     nodes : ndarray of int64, shape (N,)
-        Node index of each peak (one node per plateau).
+        Node index (position) of each peak (one node per plateau).
     values : ndarray, shape (N,)
         ``x[nodes]``, in the dtype of `x`.
     plateau_size : ndarray of int64, shape (N,)
         Number of nodes in each peak's plateau.
     mask : ndarray of bool, shape (n,)
         True at `nodes`.
-    names : list or None
-        Original node labels of `nodes` (networkx input), else None.
+    names : ndarray or None
+        Node labels of `nodes` (networkx input; as ``local_maxima(...,
+        indices=True)`` returns them, see docs/ids.md), else None.
     labels : ndarray of int64 or None
         The label of each peak, when `labels` was given.
     prominence : ndarray or None
         Topographic prominence of each plateau (see `graphmax.prominence`),
-        when computed (``min_prominence`` or ``return_prominence=True``).
+        when computed (``min_prominence``, ``order="prominence"`` or
+        ``return_prominence=True``).
     saddle, parent : ndarray of int64 or None
         Where each peak's hill merges into a higher one, and that higher
         peak (node indices, -1 for the highest peak of a connected
@@ -64,7 +70,7 @@ class Peaks:
         return int(self.nodes.shape[0])
 
     def __repr__(self):
-        shown = self.nodes[:8].tolist() if self.names is None else self.names[:8]
+        shown = (self.nodes if self.names is None else self.names)[:8].tolist()
         more = ", ..." if len(self) > 8 else ""
         extra = "" if self.prominence is None else ", with prominence"
         return f"Peaks({len(self)} of {self.mask.shape[0]} nodes: {str(shown)[1:-1]}{more}{extra})"
@@ -92,6 +98,7 @@ class Peaks:
         return pd.DataFrame(columns)
 
 
+@interruptible
 def find_peaks(
     graph,
     x,
@@ -108,6 +115,7 @@ def find_peaks(
     hops=1,
     radius=None,
     direction="both",
+    order="value",
     return_prominence=False,
 ):
     """The peaks of node values over a graph: the ``peak_local_max`` of graphs.
@@ -115,8 +123,10 @@ def find_peaks(
     Parameters
     ----------
     graph : Graph or any input `as_graph` accepts
-    x : array_like, shape (n,)
-        Node values (bool, int, uint or float; ±inf allowed, NaN not).
+    x : array_like, shape (n,), or node-keyed values, or str
+        Node values (bool, int, uint or float; ±inf allowed, NaN not), in
+        node order; or keyed by node (dict, pandas Series: aligned to the
+        nodes); or the name of a node attribute (networkx) / field (PyG).
     labels : array_like of int >= 0, shape (n,), optional
         Regions: each label is its own graph (its induced subgraph) for
         everything below -- maxima, prominence, distances. Label 0 is
@@ -133,29 +143,38 @@ def find_peaks(
         Keep peaks whose prominence (`graphmax.prominence`, on each label's
         graph read as undirected) is at least this.
     min_distance : int, optional
-        Greedy non-maximum suppression in output order: a candidate within
-        `min_distance` hops of an already kept peak is dropped.
+        Greedy non-maximum suppression in output order (`order`): a
+        candidate within `min_distance` hops of an already kept peak is
+        dropped.
     min_distance_radius : float, optional
         The same with weighted shortest-path distance ``<= min_distance_radius``
         (unit lengths on an unweighted graph). Excludes `min_distance`.
     num_peaks : int, optional
-        Keep the first `num_peaks` peaks over all labels.
+        Keep the first `num_peaks` peaks over all labels, in output order:
+        the highest by default, the most prominent with
+        ``order="prominence"``.
     num_peaks_per_label : int, optional
         Keep the first `num_peaks_per_label` peaks of each label (of the
-        whole graph when there are no labels).
+        whole graph when there are no labels), in output order.
     hops, radius, direction :
         The neighbourhood of the maxima, as in `graphmax.local_maxima`
         (plateau mode). `direction` also orients the distances of
         `min_distance`/`min_distance_radius`: a candidate ``c`` is dropped
         when a kept peak is within reach of ``c`` along `direction`.
+    order : {"value", "prominence"}, default "value"
+        The output order, which `min_distance`, `num_peaks` and
+        `num_peaks_per_label` go by. ``"value"``: value descending, ties by
+        node index ascending (``num_peaks=3`` keeps the 3 highest peaks).
+        ``"prominence"``: prominence descending, then value descending, then
+        node index ascending (``num_peaks=3`` keeps the 3 most prominent).
     return_prominence : bool, default False
         Compute `Peaks.prominence`, `saddle` and `parent` even without
-        `min_prominence`.
+        `min_prominence` (``order="prominence"`` computes them too).
 
     Returns
     -------
     Peaks
-        In output order: value descending, ties by node index ascending.
+        In output order (`order`).
 
     See Also
     --------
@@ -164,13 +183,14 @@ def find_peaks(
 
     Notes
     -----
-    The steps, in the order of SPEC section 4:
+    The steps, in the order of docs/semantics.md §4:
 
     1. Candidates: the plateau-mode local maxima (`local_maxima`) of each
        label's induced subgraph; one per plateau, at its lowest node index.
     2. `exclude`: a plateau moves to its lowest allowed node, or is dropped.
     3. Threshold (strictly above), then `min_prominence` (at least).
-    4. Sort: value descending, node index ascending.
+    4. Sort by `order`: value descending, node index ascending; or
+       prominence descending first.
     5. `min_distance` / `min_distance_radius`: walk the sorted candidates;
        keep one unless an already kept peak was within reach, and mark the
        nodes within reach of each kept one (a BFS truncated at the depth, or
@@ -195,16 +215,20 @@ def find_peaks(
     array([1, 6])
     >>> find_peaks(G, x, labels=[1, 1, 1, 2, 2, 2, 2], num_peaks_per_label=1).nodes
     array([1, 3])
+    >>> ridge = [10, 90, 0, 100, 95, 98, 0, 50, 0]       # 98 is a shoulder of 100
+    >>> find_peaks(nx.path_graph(9), ridge, num_peaks=2).nodes                       # the 2 highest
+    array([3, 5])
+    >>> find_peaks(nx.path_graph(9), ridge, num_peaks=2, order="prominence").nodes   # the 2 most prominent
+    array([3, 1])
     >>> find_peaks(G, x, return_prominence=True).to_pandas()
        node  name  value  plateau_size  prominence  saddle  parent
     0     1     1      5             1           5      -1      -1
     1     3     3      4             2           3       2       1
     2     6     6      3             1           1       5       3
     """
-    g = as_graph(graph)
-    a = signal_values(x, g.n)
-    lab = _check_labels(labels, g.n)
-    excluded = _check_exclude(exclude, g.n)
+    g, a = graph_and_signal(graph, x)
+    lab = _check_labels(None if labels is None else node_array(labels, g, graph, name="labels"), g.n)
+    excluded = _check_exclude(None if exclude is None else node_array(exclude, g, graph, name="exclude"), g.n)
     direction = _check_direction(direction)
     hops = _check_int(hops, "hops", 1)
     radius = _check_radius(radius, hops)
@@ -213,9 +237,11 @@ def find_peaks(
     spacing = _check_spacing(min_distance, min_distance_radius)
     num_peaks = _check_count(num_peaks, "num_peaks")
     num_peaks_per_label = _check_count(num_peaks_per_label, "num_peaks_per_label")
+    if order not in _ORDERS:
+        raise ValueError(f"`order` must be one of {_ORDERS}, got {order!r}")
     if not isinstance(return_prominence, (bool, np.bool_)):
         raise TypeError(f"`return_prominence` must be True or False, got {return_prominence!r}")
-    with_prominence = bool(return_prominence) or min_prominence is not None
+    with_prominence = bool(return_prominence) or min_prominence is not None or order == "prominence"
 
     gl = g if lab is None else _label_graph(g, lab)
     # 1. one candidate per maximal plateau, at its lowest index
@@ -246,28 +272,31 @@ def find_peaks(
     if with_prominence:
         prom, saddle, parent = prom[keep], saddle[keep], parent[keep]
     # 4. output order
-    order = np.lexsort((nodes, kernel_values(a[nodes], reverse=True)))
+    keys = (nodes, kernel_values(a[nodes], reverse=True))
+    if order == "prominence":
+        keys += (kernel_values(prom, reverse=True),)
+    rank = np.lexsort(keys)
     # 5.-6. spacing and counts
-    keep = _spaced(gl, nodes[order], spacing, direction)
-    order = order[keep]
+    keep = _spaced(gl, nodes[rank], spacing, direction)
+    rank = rank[keep]
     if num_peaks_per_label is not None:
-        group = np.zeros(order.shape[0], dtype=np.int64) if lab is None else lab[nodes[order]]
-        order = order[_rank_in_group(group) < num_peaks_per_label]
+        group = np.zeros(rank.shape[0], dtype=np.int64) if lab is None else lab[nodes[rank]]
+        rank = rank[_rank_in_group(group) < num_peaks_per_label]
     if num_peaks is not None:
-        order = order[:num_peaks]
-    nodes = nodes[order]
+        rank = rank[:num_peaks]
+    nodes = nodes[rank]
     mask = np.zeros(g.n, dtype=bool)
     mask[nodes] = True
     return Peaks(
         nodes=nodes,
         values=a[nodes],
-        plateau_size=size[order],
+        plateau_size=size[rank],
         mask=mask,
-        names=None if g.names is None else [g.names[i] for i in nodes],
+        names=None if g.names is None else g.ids(nodes),
         labels=None if lab is None else lab[nodes],
-        prominence=None if prom is None else prom[order],
-        saddle=None if saddle is None else saddle[order],
-        parent=None if parent is None else parent[order],
+        prominence=None if prom is None else prom[rank],
+        saddle=None if saddle is None else saddle[rank],
+        parent=None if parent is None else parent[rank],
     )
 
 
@@ -449,8 +478,7 @@ def _spaced(g, candidates, spacing, direction):
     if hops is None and radius is None:
         return np.ones(candidates.shape[0], dtype=bool)
     reverse = _REVERSE[direction]
-    if radius is not None:
-        hops, radius = _resolve_ball(g, reverse, 1, radius)
+    hops, radius = _resolve_ball(g, reverse, 1 if hops is None else hops, radius)
     if radius is None:
         if hops == 0:
             return np.ones(candidates.shape[0], dtype=bool)

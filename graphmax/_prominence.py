@@ -7,8 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _peak_kernels
-from ._graph import as_graph
-from ._values import as_values, kernel_values
+from ._values import graph_and_values, kernel_values
 
 __all__ = ["Prominence", "prominence"]
 
@@ -53,8 +52,10 @@ def prominence(graph, x, *, return_saddle=False, border=None):
     graph : Graph or any input `as_graph` accepts
         Edges are read as undirected (an edge in either direction joins its
         two nodes); weights are ignored.
-    x : array_like, shape (n,)
-        Node values (bool, int, uint or float; ±inf allowed, NaN not).
+    x : array_like, shape (n,), or node-keyed values, or str
+        Node values (bool, int, uint or float; ±inf allowed, NaN not), in
+        node order, keyed by node (dict, pandas Series), or the name of a
+        node attribute (networkx) / field (PyG).
     return_saddle : bool, default False
         Also return each peak's saddle and parent node (a `Prominence`).
     border : array_like, optional
@@ -135,8 +136,7 @@ def prominence(graph, x, *, return_saddle=False, border=None):
     >>> peak_prominences(x, [1])[0]
     array([0.2])
     """
-    g = as_graph(graph)
-    a = signal_values(x, g.n)
+    g, a = graph_and_signal(graph, x)
     return_saddle = _check_flag(return_saddle, "return_saddle")
     if border is None:
         result = graph_prominence(g, a)
@@ -146,11 +146,18 @@ def prominence(graph, x, *, return_saddle=False, border=None):
     return result if return_saddle else result.prominence
 
 
-def signal_values(x, n, name="x"):
-    """`x` as a 1-D real array with one entry per node and no NaN (never copied needlessly)."""
-    a = as_values(x, n, name=name)
+def graph_and_signal(graph, x, name="x"):
+    """`graph_and_values` for functions that take one signal: `x` 1-D, without NaN."""
+    g, a = graph_and_values(graph, x, name=name)
+    return g, _check_signal(a, name)
+
+
+def _check_signal(a, name):
     if a.ndim != 1:
-        raise ValueError(f"`{name}` must have shape ({n},): one value per node, got shape {a.shape}")
+        raise ValueError(
+            f"`{name}` must have shape ({a.shape[0]},): one value per node, got shape {a.shape} "
+            "(several signals, as the columns of a 2-D array or a DataFrame: pass one column)"
+        )
     if a.dtype.kind == "f":
         nan = int(np.isnan(a).sum())
         if nan:

@@ -18,14 +18,22 @@ layer is threadsafe the dispatcher is numba's own: no cost on the common path.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
+import types
 
 import numba as nb
 from numba.core.registry import CPUDispatcher
 
 from . import _compiling  # noqa: F401  (a notice when kernels compile for long; see that module)
+from ._interrupt import raise_carried_interrupt
 
-__all__ = ["parallel_jit", "jit", "threadsafe_layer", "KERNEL_LOCK"]
+__all__ = ["parallel_jit", "jit", "threadsafe_layer", "KERNEL_LOCK", "SERIAL_BELOW"]
+
+# A call from Python whose largest array argument has fewer elements runs a parallel
+# kernel's serial build (see `_SmallInputsSerial`); GRAPHMAX_SERIAL_BELOW overrides it.
+SERIAL_BELOW = int(os.environ.get("GRAPHMAX_SERIAL_BELOW", 1 << 15))
 
 KERNEL_LOCK = threading.RLock()  # re-entrant: a guarded kernel may be called while one runs in this thread
 
@@ -82,20 +90,125 @@ class _LockedDispatcher(CPUDispatcher):
             return super().__call__(*args, **kwargs)
 
 
+class _SizeLane(CPUDispatcher):
+    """A kernel that runs a serial build of itself when every array argument is small.
+
+    Waking the thread pool for a parallel region costs microseconds on a quiet
+    machine and milliseconds when other processes hold the CPUs; a 34-node
+    graph is done long before. Below `SERIAL_BELOW` elements in the largest
+    array argument, a call from Python goes to `_serial_build`: the same
+    function compiled without ``parallel=True`` (``prange`` is then ``range``:
+    the same result), calling the serial builds of the kernels it calls. A
+    serial kernel that reaches no parallel one (found on its first call)
+    drops this lane and is numba's plain dispatcher from then on.
+    """
+
+    def __call__(self, *args):
+        if not self._graphmax_parallel and not _reaches_parallel(self):
+            self.__class__ = _LockedDispatcher if self._graphmax_locked else CPUDispatcher
+            return self(*args)
+        largest = 0
+        for a in args:
+            size = getattr(a, "size", 0)
+            if size > largest:
+                largest = size
+        try:
+            if largest < SERIAL_BELOW:
+                return _serial_build(self)(*args)
+            return super().__call__(*args)
+        except SystemError as error:  # Ctrl-C during the kernel: see graphmax._interrupt
+            raise_carried_interrupt(error)
+            raise
+
+
+class _SizeLaneLocked(_SizeLane):
+    def __call__(self, *args):
+        with KERNEL_LOCK:
+            return super().__call__(*args)
+
+
+def _kernel_callees(func):
+    """The graphmax kernels `func` calls by a global name."""
+    found = {}
+    for name in func.__code__.co_names:
+        value = func.__globals__.get(name)
+        if isinstance(value, CPUDispatcher) and hasattr(value, "_graphmax_parallel"):
+            found[name] = value
+    return found
+
+
+def _reaches_parallel(kernel, seen=None):
+    """Whether `kernel` is a parallel kernel or calls one, directly or through other kernels."""
+    cached = kernel.__dict__.get("_graphmax_reaches")
+    if cached is not None:
+        return cached
+    seen = set() if seen is None else seen
+    if id(kernel) in seen:
+        return False
+    seen.add(id(kernel))
+    reaches = kernel._graphmax_parallel or any(
+        _reaches_parallel(c, seen) for c in _kernel_callees(kernel.py_func).values()
+    )
+    kernel._graphmax_reaches = reaches
+    return reaches
+
+
+def _serial_build(kernel, building=None):
+    """The serial build of `kernel` (made on first use): a copy of its function under its own
+    name (numba caches it in its own files), compiled without ``parallel=True``, whose calls
+    to kernels that reach a parallel one go to their serial builds."""
+    build = kernel.__dict__.get("_graphmax_serial")
+    if build is not None:
+        return build
+    building = set() if building is None else building
+    building.add(id(kernel))
+    func = kernel.py_func
+    namespace = dict(func.__globals__)
+    for name, callee in _kernel_callees(func).items():
+        if id(callee) not in building and _reaches_parallel(callee):
+            namespace[name] = _serial_build(callee, building)
+    twin = types.FunctionType(func.__code__, namespace, func.__name__ + "__serial", func.__defaults__,
+                              func.__closure__)
+    twin.__qualname__ = func.__qualname__ + "__serial"
+    twin.__module__, twin.__doc__ = func.__module__, func.__doc__
+    build = nb.njit(cache=True, nogil=True)(twin)
+    if kernel._graphmax_locked:
+        build.__class__ = _LockedDispatcher
+    kernel._graphmax_serial = build
+    return build
+
+
 def _compile(func, parallel):
     dispatcher = nb.njit(cache=True, nogil=True, parallel=parallel)(func)
-    if not threadsafe_layer():
-        dispatcher.__class__ = _LockedDispatcher
+    locked = not threadsafe_layer()
+    dispatcher.__class__ = _SizeLaneLocked if locked else _SizeLane
+    dispatcher._graphmax_parallel = parallel
+    dispatcher._graphmax_locked = locked
     return dispatcher
 
 
+@contextlib.contextmanager
+def lanes(which):
+    """Within the block, calls from Python take the ``"parallel"`` or the ``"serial"`` builds
+    whatever their size (for `warm_up` and tests; not thread-safe: it sets `SERIAL_BELOW`)."""
+    global SERIAL_BELOW
+    saved = SERIAL_BELOW
+    SERIAL_BELOW = {"parallel": 0, "serial": 1 << 62}[which]
+    try:
+        yield
+    finally:
+        SERIAL_BELOW = saved
+
+
 def jit(func):
-    """``numba.njit(cache=True, nogil=True)``, locked per call where the threading layer
-    is not threadsafe: a serial kernel may launch a parallel one."""
+    """``numba.njit(cache=True, nogil=True)``; locked per call where the threading layer
+    is not threadsafe; with the small-input lane (`_SizeLane`) if it calls a parallel kernel."""
     return _compile(func, parallel=False)
 
 
 def parallel_jit(func):
-    """``numba.njit(cache=True, nogil=True, parallel=True)``, locked per call where the
-    threading layer is not threadsafe (see the module docstring)."""
+    """``numba.njit(cache=True, nogil=True, parallel=True)`` with the small-input lane
+    (`_SizeLane`), locked per call where the threading layer is not threadsafe (see the
+    module docstring). Each build compiles on first use: a program of small calls never
+    compiles the parallel one."""
     return _compile(func, parallel=True)

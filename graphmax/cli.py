@@ -215,6 +215,14 @@ def _add_maxima(subparsers):
     )
     p.set_defaults(run=_run_maxima, input_files=("graph", "values"), output_files=("output",),
                    watch_interrupts=True)
+    _add_dask(p, "maxima")
+
+
+def _add_dask(parser, command):
+    """The ``--dask`` options (graphmax.distributed._cli; declaring them imports no Dask)."""
+    from .distributed._cli import add_dask_options
+
+    add_dask_options(parser, command)
 
 
 def _graph_formats():
@@ -246,6 +254,10 @@ def _read_graph_and_values(args):
 
 
 def _run_maxima(args):
+    if getattr(args, "dask", False):
+        from .distributed._cli import run_dask
+
+        return run_dask(args, "maxima")
     import numpy as np
 
     from . import local_maxima, local_minima
@@ -360,7 +372,8 @@ input files:
                   background) or, with --image, a .npy array of the image's shape.
 
 result:
-  CSV, one row per peak, highest first (ties: lowest node / row-major first).
+  CSV, one row per peak, highest first (ties: lowest node / row-major first);
+  with --by prominence, most prominent first (ties: highest, then lowest node).
   Graphs: node,value,plateau_size,prominence,saddle,parent (saddle and parent
   are nodes, empty for the highest peak of a connected component), plus label
   with --labels. Images: one coordinate column per axis (row,col in 2-D),
@@ -375,7 +388,7 @@ semantics:
 examples:
   # the 3 most prominent peaks of a signal on a graph, with a picture
   graphmax peaks examples/data/karate_edges.csv examples/data/karate_values.csv \
-      --num-peaks 3 --plot peaks.png
+      --num-peaks 3 --by prominence --plot peaks.png
 
   # peaks at least 2 hops apart and 0.1 above their saddle, as JSON
   graphmax peaks edges.csv values.csv --min-distance 2 --min-prominence 0.1 -o peaks.json
@@ -443,9 +456,13 @@ def _add_peaks(subparsers):
     which.add_argument("--min-prominence", type=_number, default=None, metavar="P",
                        help="keep peaks whose prominence (height above their saddle) is at least P")
     which.add_argument("--num-peaks", type=_int_at_least(0), default=None, metavar="N",
-                       help="keep the N highest peaks")
+                       help="keep the first N peaks in the order of --by: the N highest (default) or, "
+                            "with --by prominence, the N most prominent")
     which.add_argument("--num-peaks-per-label", type=_int_at_least(0), default=None, metavar="N",
-                       help="keep the N highest peaks of each label")
+                       help="keep the first N peaks of each label, in the order of --by")
+    which.add_argument("--by", choices=("value", "prominence"), default="value",
+                       help="graphs: the order peaks are ranked, kept (--num-peaks, --min-distance) and "
+                            "written in: highest value first, or most prominent first (default: %(default)s)")
     which.add_argument("--labels", metavar="FILE", default=None,
                        help="regions, each searched on its own (0: background)")
     which.add_argument("--exclude-border", type=_border, default=None, metavar="W",
@@ -477,9 +494,14 @@ def _add_peaks(subparsers):
                         help="also draw the peaks into this picture (needs matplotlib)")
     p.set_defaults(run=_run_peaks, input_files=("graph", "values", "labels", "image"),
                    output_files=("output", "plot"), watch_interrupts=True)
+    _add_dask(p, "peaks")
 
 
 def _run_peaks(args):
+    if getattr(args, "dask", False):
+        from .distributed._cli import run_dask
+
+        return run_dask(args, "peaks")
     if args.image is not None:
         if args.graph is not None or args.values is not None:
             raise ValueError("give either GRAPH VALUES or --image IMG, not both")
@@ -488,6 +510,9 @@ def _run_peaks(args):
                 raise ValueError(f"{option} applies to graphs, not to --image")
         if args.hops != 1 or args.direction != "both" or args.directed:
             raise ValueError("--hops, --direction and --directed apply to graphs, not to --image")
+        if args.by != "value":
+            raise ValueError("--by prominence applies to graphs; for --image, peaks are ranked by value as "
+                             "peak_local_max ranks them (filter with --min-prominence)")
         return _run_image_peaks(args)
     if args.graph is None or args.values is None:
         raise ValueError("give GRAPH and VALUES (or --image IMG)")
@@ -544,7 +569,7 @@ def _run_graph_peaks(args):
         min_prominence=args.min_prominence, min_distance=args.min_distance,
         min_distance_radius=args.min_distance_radius, num_peaks=args.num_peaks,
         num_peaks_per_label=args.num_peaks_per_label, hops=args.hops, radius=args.radius,
-        direction=args.direction, return_prominence=True,
+        direction=args.direction, order=args.by, return_prominence=True,
     )
     label_of = list(names)
 
@@ -807,8 +832,8 @@ def main(argv=None, *, exit_on_interrupt=False):
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    if exit_on_interrupt and getattr(args, "watch_interrupts", False):
-        _exit_130_on_interrupt()
+    if exit_on_interrupt and getattr(args, "watch_interrupts", False) and not getattr(args, "dask", False):
+        _exit_130_on_interrupt()  # not with --dask: its worker processes take Ctrl-C themselves
     try:
         _check_targets(args)
         return args.run(args)

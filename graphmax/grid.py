@@ -1,4 +1,4 @@
-"""Local maxima of n-D images over the implicit grid graph, without building an adjacency (SPEC section 7)."""
+"""Local maxima of n-D images over the implicit grid graph, without building an adjacency (docs/semantics.md §7)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _grid_kernels
+from ._interrupt import interruptible
 from ._maxima import _check_int, _check_mode
 from ._peaks import _at_least
 from ._values import check_nan_policy, kernel_values
@@ -31,6 +32,7 @@ _UNSET = object()
 _SMALL_IMAGE_WARNING = "maxima can't exist for an image with any dimension smaller 3 if borders aren't allowed"
 
 
+@interruptible
 def local_maxima(
     image,
     footprint=None,
@@ -164,6 +166,7 @@ def local_maxima(
                     reverse=False)
 
 
+@interruptible
 def local_minima(
     image,
     footprint=None,
@@ -316,7 +319,7 @@ def _deprecated_allow_border(allow_borders, allow_border):
     import warnings
 
     warnings.warn(
-        "`allow_border` is deprecated: pass `allow_borders` (scikit-image's name)", DeprecationWarning, stacklevel=3
+        "`allow_border` is deprecated: pass `allow_borders` (scikit-image's name)", DeprecationWarning, stacklevel=4  # the caller: above the helper, the function and its interruptible wrapper
     )
     return allow_border
 
@@ -390,7 +393,7 @@ def _extrema(image, footprint, connectivity, indices, allow_borders, mode, min_n
     elif not allow_borders and min(a.shape) < 3:
         import warnings
 
-        warnings.warn(_SMALL_IMAGE_WARNING, UserWarning, stacklevel=3)
+        warnings.warn(_SMALL_IMAGE_WARNING, UserWarning, stacklevel=4)
         mask = np.zeros(a.shape, dtype=bool)
     else:
         mask = _rule_maxima(a, hood, allow_borders, mode, min_neighbors, nan_policy, reverse)
@@ -489,7 +492,8 @@ def _grid_maxima(a, hood, mode, allow_border, min_neighbors, nan_policy, reverse
     return state.view(np.bool_).reshape(a.shape)
 
 
-# -- peaks (SPEC section 7): a drop-in for skimage.feature.peak_local_max -------------------------
+# -- peaks (docs/semantics.md §7): a drop-in for skimage.feature.peak_local_max -------------------------
+@interruptible
 def find_peaks(
     image,
     min_distance=1,
@@ -618,7 +622,7 @@ def find_peaks(
             "When min_distance < 1, find_peaks acts as finding "
             "image > max(threshold_abs, threshold_rel * max(image)).",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller, above find_peaks and its interruptible wrapper
         )
     lab = None if labels is None else _check_labels(labels, a.shape)
     min_prominence = _check_min_prominence(min_prominence)
@@ -643,7 +647,7 @@ def find_peaks(
 
 
 def prominence(image, *, connectivity=None, labels=None, return_saddle=False, border=False):
-    """Topographic prominence of every pixel of an n-D image (SPEC section 5).
+    """Topographic prominence of every pixel of an n-D image (docs/semantics.md §5).
 
     The union-find of `graphmax.prominence` on the implicit grid graph (no
     adjacency is built): equal to ``graphmax.prominence(grid_adjacency(

@@ -96,12 +96,10 @@ def plot_graph_peaks(graph, x, peaks=None, *, pos=None, ax=None, layout_seed=0, 
         the nodes (a scatter, gid ``"nodes"``) and the peaks (a scatter, gid
         ``"peaks"``).
     """
-    from ._graph import as_graph
     from ._peaks import Peaks, find_peaks
-    from ._prominence import signal_values
+    from ._prominence import graph_and_signal
 
-    g = as_graph(graph)
-    a = signal_values(x, g.n)
+    g, a = graph_and_signal(graph, x)
     if peaks is None:
         peaks = find_peaks(g, a, return_prominence=True)
     elif not isinstance(peaks, Peaks):

@@ -16,9 +16,10 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from ._graph import _check_direction, as_graph
+from ._graph import _check_direction
+from ._interrupt import interruptible
 from ._maxima import _check_int, neighbourhood
-from ._values import as_values
+from ._values import as_values, graph_and_values
 from .grid import grid_adjacency
 
 __all__ = ["EgoWindows", "is_centered_max", "ego_windows", "image_windows", "grid_adjacency"]
@@ -39,15 +40,18 @@ class EgoWindows(NamedTuple):
     valid: np.ndarray  #: bool (B, k): real nodes (False for padding)
 
 
+@interruptible
 def is_centered_max(adj, values, center, valid=None, *, scope="window", mode="strict"):
     """Is each window centred on its maximum?
 
     Parameters
     ----------
-    adj : array_like, shape (B, k, k) or (k, k)
+    adj : array_like, shape (B, k, k) or (k, k), or None
         Window adjacency (nonzero = edge); one ``(k, k)`` matrix (dense or
-        scipy.sparse) is shared by the whole batch. Only read for
-        ``scope="neighbors"``.
+        scipy.sparse) is shared by the whole batch. Its edges are read for
+        ``scope="neighbors"`` only, but its size must match the windows in
+        every scope (a 3x3 grid's adjacency is for windows of 9 values);
+        None: no adjacency (``scope="window"`` only).
     values : array_like, shape (B, k) or (k,)
         Node values of each window (one window for 1-D input).
     center : int or array_like of int, shape (B,)
@@ -87,6 +91,10 @@ def is_centered_max(adj, values, center, valid=None, *, scope="window", mode="st
     B, k = vals.shape
     centre = _as_center(center, B, k)
     valid = _as_valid(valid, B, k)
+    if adj is None and scope == "neighbors":
+        raise ValueError('`adj` is required for scope="neighbors" (the centre beats its neighbours in `adj`)')
+    if adj is not None:
+        _check_adj_shape(adj, B, k)
     if vals.dtype.kind == "f" and np.isnan(vals[valid]).any():
         raise ValueError("`values` contains NaN at valid window nodes")
     others = valid.copy()
@@ -125,15 +133,23 @@ def _as_valid(valid, B, k):
     return v
 
 
+def _check_adj_shape(adj, B, k):
+    """Refuse an adjacency whose size does not match the windows (in every scope)."""
+    shape = tuple(adj.shape if sp.issparse(adj) else np.shape(adj))
+    if shape not in ((k, k), (B, k, k)):
+        raise ValueError(
+            f"`adj` must have shape ({B}, {k}, {k}) or ({k}, {k}) to match `values` ({B} windows of {k} nodes), "
+            f"got shape {shape}"
+        )
+
+
 def _as_adj(adj, B, k):
+    """`adj` (already checked by `_check_adj_shape`) as a dense ``(B, k, k)`` array or view."""
     a = adj.toarray() if sp.issparse(adj) else np.asarray(adj)
-    if a.shape == (k, k):
-        return np.broadcast_to(a, (B, k, k))
-    if a.shape != (B, k, k):
-        raise ValueError(f"`adj` must have shape ({B}, {k}, {k}) or ({k}, {k}), got shape {a.shape}")
-    return a
+    return np.broadcast_to(a, (B, k, k)) if a.shape == (k, k) else a
 
 
+@interruptible
 def ego_windows(graph, x, *, hops=1, nodes=None, direction="both", return_nodes=False):
     """The padded batch of each node's `hops`-ego subgraph.
 
@@ -146,7 +162,8 @@ def ego_windows(graph, x, *, hops=1, nodes=None, direction="both", return_nodes=
     Parameters
     ----------
     graph : Graph or any input `as_graph` accepts
-    x : array_like, shape (n,)
+    x : array_like, shape (n,), node-keyed values, or str
+        Node values, as `graphmax.local_maxima` takes them.
     hops : int
     nodes : array_like of int, optional
         Centres (default: every node, in order).
@@ -174,8 +191,7 @@ def ego_windows(graph, x, *, hops=1, nodes=None, direction="both", return_nodes=
     >>> is_centered_max(*w)
     array([False,  True, False])
     """
-    g = as_graph(graph)
-    vals = as_values(x, g.n)
+    g, vals = graph_and_values(graph, x)
     if vals.ndim != 1:
         raise ValueError(f"`x` must have shape (n,) for windows, got shape {vals.shape}")
     direction = _check_direction(direction)

@@ -1,4 +1,4 @@
-"""A by-the-letter, pure-Python reference of SPEC sections 2-3 (and 6).
+"""A by-the-letter, pure-Python reference of docs/semantics.md §1-§3 (and §6).
 
 Deliberately naive and independent of graphmax: edge lists in, Python sets,
 `heapq` Dijkstra, set-based plateaus. Every fast path is tested against it.
@@ -52,7 +52,7 @@ def neighbour_sets(n, edges, *, weights=None, direction="both", hops=1, radius=N
 
 
 def maxima(nbrs, x, mode, min_neighbors=1):
-    """The local-maximum indicator of SPEC section 3 for neighbour sets `nbrs`."""
+    """The local-maximum indicator of docs/semantics.md §3 for neighbour sets `nbrs`."""
     n = len(nbrs)
     if mode == "strict":
         return [len(nbrs[v]) >= min_neighbors and all(x[v] > x[u] for u in nbrs[v]) for v in range(n)]
@@ -92,7 +92,7 @@ def local_maxima(n, edges, x, *, mode="plateau", weights=None, direction="both",
 
 
 def is_centered_max(adj, values, center, valid, scope="window", mode="strict"):
-    """Reference of SPEC section 6 for one window (lists)."""
+    """Reference of docs/semantics.md §6 for one window (lists)."""
     k = len(values)
     real = [i for i in range(k) if valid[i] and i != center]
     if scope == "window":

@@ -139,7 +139,7 @@ def test_matrix_and_networkx_formats(tmp_path, capsys):
     x = karate_values()
     (tmp_path / "x.csv").write_text("node,value\n" + "".join(f"m{v},{x[v]}\n" for v in reversed(range(34))))
     code, out, _ = run(capsys, "maxima", tmp_path / "k.graphml", tmp_path / "x.csv", "--mode", "strict")
-    expected = graphmax.local_maxima(G, x, mode="strict", indices=True)
+    expected = graphmax.local_maxima(G, x, mode="strict", indices=True).tolist()
     assert code == 0 and [r["node"] for r in parse_csv(out)] == expected == ["m0", "m33"]
 
     scipy.io.mmwrite(tmp_path / "k.mtx", nx.to_scipy_sparse_array(nx.karate_club_graph()))
@@ -315,11 +315,15 @@ def test_warm_up_loads_the_kernels_of_both_value_dtypes():
     seen = []
     steps = graphmax.warm_up(progress=lambda step, seconds: seen.append((step, seconds)))
     assert seen == steps and len(steps) == 3 and all(seconds >= 0 for _, seconds in steps)
-    value_dtypes = {str(sig[2].dtype) for sig in _kernels.neighbour_compare.signatures}
-    assert {"float64", "int64"} <= value_dtypes
-    raw_dtypes = {str(sig[3].dtype) for sig in _kernels.raw_both_compare.signatures}
-    assert {str(sig[2].dtype) for sig in _kernels.edge_compare.signatures} >= {"float64", "int64"}
-    assert {"float64", "int64"} <= raw_dtypes
+    for build in ("parallel", "serial"):  # large inputs take the first, small ones the second
+        def signatures(kernel):
+            return (kernel if build == "parallel" else kernel._graphmax_serial).signatures
+
+        value_dtypes = {str(sig[2].dtype) for sig in signatures(_kernels.neighbour_compare)}
+        assert {"float64", "int64"} <= value_dtypes, build
+        raw_dtypes = {str(sig[3].dtype) for sig in signatures(_kernels.raw_both_compare)}
+        assert {str(sig[2].dtype) for sig in signatures(_kernels.edge_compare)} >= {"float64", "int64"}, build
+        assert {"float64", "int64"} <= raw_dtypes, build
     assert any(str(sig[0].dtype) == "uint8" for sig in _grid_kernels.classify.signatures)
 
 

@@ -36,7 +36,7 @@ def _start(folder, out):
     return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _wait_until_reading(proc, path, timeout=60):
+def _wait_until_reading(proc, path, timeout=300):
     """Wait until the process has the graph file open: its own Ctrl-C handling is set up by then."""
     deadline = time.monotonic() + timeout
     fd_dir = f"/proc/{proc.pid}/fd"
@@ -52,12 +52,15 @@ def _wait_until_reading(proc, path, timeout=60):
 
 @pytest.fixture(scope="module")
 def full_run_seconds(big_inputs, tmp_path_factory):
+    """How long an uninterrupted run takes once it has started, and its output. Run twice:
+    the first run may compile kernels (numba caches them on disk for the second)."""
     out = tmp_path_factory.mktemp("once") / "result.csv"
-    proc = _start(big_inputs, out)
-    assert _wait_until_reading(proc, big_inputs / "edges.csv")
-    start = time.monotonic()
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err.decode()
+    for _ in range(2):
+        proc = _start(big_inputs, out)
+        assert _wait_until_reading(proc, big_inputs / "edges.csv")
+        start = time.monotonic()
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err.decode()
     return time.monotonic() - start, out.read_bytes()
 
 

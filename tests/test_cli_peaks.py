@@ -218,3 +218,21 @@ def test_help(capsys):
         assert option in out
     code, out, _ = run(capsys, "--help")
     assert "graphmax peaks" in out
+
+
+def test_by_prominence_keeps_the_most_prominent(tmp_path, capsys):
+    # A path: peaks at 1 (10, prominence 10), 3 (9.8, 0.3 above its saddle 9.5) and 5 (7, prominence 7).
+    (tmp_path / "e.csv").write_text("".join(f"{i},{i + 1}\n" for i in range(6)))
+    (tmp_path / "x.csv").write_text("0\n10\n9.5\n9.8\n0\n7\n0\n")
+    graph, x = gio.read_graph(tmp_path / "e.csv"), np.array([0, 10, 9.5, 9.8, 0, 7, 0])
+    for option, order, want in (([], "value", [1, 3]), (["--by", "prominence"], "prominence", [1, 5])):
+        code, out, err = run(capsys, "peaks", tmp_path / "e.csv", tmp_path / "x.csv", "--num-peaks", "2", *option)
+        assert code == 0, err
+        assert [int(r["node"]) for r in rows(out)] == want
+        assert find_peaks(graph, x, num_peaks=2, order=order).nodes.tolist() == want
+
+
+def test_by_prominence_is_refused_for_images(tmp_path, capsys):
+    np.save(tmp_path / "i.npy", np.arange(16.0).reshape(4, 4))
+    code, _, err = run(capsys, "peaks", "--image", tmp_path / "i.npy", "--by", "prominence")
+    assert code == 2 and "--by prominence applies to graphs" in err

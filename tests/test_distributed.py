@@ -119,7 +119,8 @@ def test_routes():
     assert name("strict", 1, m=2) == "top-k"
     assert name("nonstrict", 4, "in") == "top-k"
     assert name("plateau", 2) == "plateau-2-hop"
-    for args in (("plateau", 3), ("plateau", 2, "out"), ("plateau", 2, "both", 2)):
+    assert name("plateau", 2, "out", 3) == "plateau-2-hop-grouped"
+    for args in (("plateau", 3), ("plateau", 4, "in", 0)):
         with pytest.raises(NotImplementedError, match="plateau mode covers"):
             name(*args)
 

@@ -106,3 +106,17 @@ def test_refused_options_are_real_options():
         args = parse([command, "e", "v", "--dask", "-o", "x"])
         for attribute, default, option in dcli._REFUSED[command]:
             assert getattr(args, attribute) == default, (command, option)
+
+
+def test_graphmax_command(files, scheduler, capsys):
+    # through graphmax's own entry point: exit status 0 and the folder; a bad input: status 2, no folder
+    folder, values, graph = files
+    out = folder / "cli-maxima"
+    argv = ["maxima", str(folder / "edges"), str(folder / "values.parquet"), "--dask", "--scheduler", scheduler,
+            "--edge-columns", "a,b", "-o", str(out)]
+    assert cli.main(argv) == 0
+    want = values["node"][gm.local_maxima(graph, values["value"].to_numpy())]
+    assert pd.read_parquet(out)["node"].tolist() == want.tolist()
+    assert cli.main([*argv[:-1], str(folder / "cli-none"), "--node-column", "nope"]) == 2
+    assert "`values` has no column 'nope'" in capsys.readouterr().err
+    assert not (folder / "cli-none").exists()

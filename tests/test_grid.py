@@ -49,7 +49,7 @@ def assert_matches_skimage(image, minima=False):
 
 
 # -- hand-drawn cases, one per rule -----------------------------------------------------------
-# SPEC section 3 worked examples on paths = 1-D images.
+# docs/semantics.md §3 worked examples on paths = 1-D images.
 @pytest.mark.parametrize(
     "x, strict, nonstrict, plateau",
     [

@@ -93,6 +93,22 @@ def test_load_rejects_other_files(tmp_path):
     torch.save({"a": torch.zeros(1)}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="not a graphmax.learn.Detector"):
         Detector.load(tmp_path / "other.pt")
+    for name, content in (("notes.txt", b"just text\n"), ("values.npy", b"\x93NUMPY\x01\x00"), ("empty.pt", b"")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ValueError, match=f"{name}' is not a graphmax.learn.Detector file .*Detector.save"):
+            Detector.load(tmp_path / name)
+
+
+def test_predict_aligns_keyed_values():
+    import pandas as pd
+
+    G = nx.path_graph(["a", "b", "c", "d"])
+    oracle = Detector(OracleMax(), "oracle")
+    keyed = pd.Series({"d": 4, "c": 1, "b": 3, "a": 0})  # keys, not positions
+    want = gm.local_maxima(G, keyed, mode="strict")
+    assert want.tolist() == [False, True, False, True]
+    np.testing.assert_array_equal(oracle.predict(G, keyed), want)
+    np.testing.assert_array_equal(oracle.predict(G, {"a": 0, "b": 3, "c": 1, "d": 4}), want)
 
 
 def test_oracle_is_returned_untrained_and_labelled():

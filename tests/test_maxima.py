@@ -1,4 +1,4 @@
-"""local_maxima / local_minima against the brute-force reference and the SPEC's worked examples."""
+"""local_maxima / local_minima against the brute-force reference and the worked examples of docs/semantics.md §3."""
 
 import math
 
@@ -15,7 +15,7 @@ from . import reference as ref
 
 MODES = ("strict", "nonstrict", "plateau")
 
-# -- SPEC section 3 worked examples ---------------------------------------------------------
+# -- docs/semantics.md §3 worked examples ---------------------------------------------------------
 T, F = True, False
 P = nx.path_graph
 _tri = nx.complete_graph(3)
@@ -278,12 +278,36 @@ def test_minima_no_overflow():
     assert gm.local_minima(g, np.array([True, False, True])).tolist() == [F, T, F]
 
 
-def test_indices_and_labels():
-    G = nx.Graph([("a", "b"), ("b", "c")])
-    assert gm.local_maxima(G, [1, 3, 2], indices=True) == ["b"]
-    np.testing.assert_array_equal(gm.local_maxima(P(3), [1, 3, 2], indices=True), [1])
-    multi = gm.local_maxima(P(3), np.array([[1, 3], [3, 1], [2, 2]]), indices=True)
-    assert [list(m) for m in multi] == [[1], [0, 2]]
+def _ids_case(nodes):
+    """The path through `nodes` (networkx labels) with its maximum at the second node."""
+    G = nx.Graph()
+    G.add_nodes_from(nodes)
+    G.add_edges_from(zip(nodes, nodes[1:]))
+    return G
+
+
+@pytest.mark.parametrize("graph, dtype, want", [
+    (_ids_case(["a", "b", "c"]), np.dtype("<U1"), ["b"]),
+    (_ids_case([2, 0, 1]), np.dtype(np.int64), [0]),
+    (_ids_case([(0, 0), (0, 1), (1, 1)]), np.dtype(object), [(0, 1)]),
+    (_ids_case(["a", 7, (1, 2)]), np.dtype(object), [7]),
+    (_ids_case([0, 2**70, 1]), np.dtype(object), [2**70]),
+    (sp.csr_array(nx.to_scipy_sparse_array(P(3))), np.dtype(np.int64), [1]),
+    (gm.from_edges([[0, 1], [1, 2]]), np.dtype(np.int64), [1]),
+])
+def test_indices_follow_the_one_rule(graph, dtype, want):
+    """docs/ids.md: a 1-D ndarray -- networkx labels (no lossy conversion), else int64 ids;
+    a list of those per channel; `Peaks.names` the same labels, `Peaks.nodes` int64 positions."""
+    got = gm.local_maxima(graph, [1, 3, 2], indices=True)
+    assert isinstance(got, np.ndarray) and got.ndim == 1 and got.dtype == dtype and got.tolist() == want
+    multi = gm.local_maxima(graph, np.array([[1, 3], [3, 1], [2, 2]]), indices=True)
+    assert [m.dtype for m in multi] == [dtype, dtype] and [m.tolist() for m in multi][0] == want
+    p = gm.find_peaks(graph, [1, 3, 2])
+    assert p.nodes.dtype == np.int64 and p.nodes.tolist() == [1]
+    if isinstance(graph, nx.Graph):
+        assert p.names.dtype == dtype and p.names.tolist() == want
+    else:
+        assert p.names is None
 
 
 def test_input_never_modified():
@@ -338,6 +362,32 @@ def test_large_graph_no_dense(monkeypatch):
 def test_bad_options(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         gm.local_maxima(P(3), [1.0, 2.0, 3.0], **kwargs)
+
+
+def test_absurd_integers_are_refused_by_name():
+    """hops=2**70 reached the kernels (a numba typing error); values that fit int64 are exact."""
+    G = P(4)
+    for call in (lambda h: gm.local_maxima(G, [0, 1, 2, 3], hops=h),
+                 lambda h: gm.local_minima(G, [0, 1, 2, 3], hops=h, mode="strict"),
+                 lambda h: gm.neighbourhood(G, hops=h),
+                 lambda h: gm.find_peaks(G, [0, 1, 2, 3], hops=h),
+                 lambda h: gm.windows.ego_windows(G, [0, 1, 2, 3], hops=h)):
+        with pytest.raises(ValueError, match=r"`hops` must be an integer in \[1, 2\*\*63 - 1\], got "
+                                             r"1180591620717411303424; a `hops` of at least the number of nodes"):
+            call(2**70)
+    with pytest.raises(ValueError, match=r"`min_distance` must be an integer in \[0, 2\*\*63 - 1\]"):
+        gm.find_peaks(G, [0, 1, 2, 3], min_distance=10**30)
+    with pytest.raises(ValueError, match=r"`min_neighbors` must be an integer in \[0, 2\*\*63 - 1\]"):
+        gm.local_maxima(G, [0, 1, 2, 3], min_neighbors=2**70)
+    whole = gm.local_maxima(G, [0, 1, 2, 3], hops=3, mode="plateau", min_neighbors=2)
+    for hops in (2**63 - 1, 2**40):  # as far as paths go
+        for mode in MODES:
+            np.testing.assert_array_equal(gm.local_maxima(G, [0, 1, 2, 3], hops=hops, mode=mode),
+                                          gm.local_maxima(G, [0, 1, 2, 3], hops=3, mode=mode))
+        np.testing.assert_array_equal(gm.local_maxima(G, [0, 1, 2, 3], hops=hops, min_neighbors=2), whole)
+        assert gm.find_peaks(G, [3, 0, 0, 2], min_distance=hops).nodes.tolist() == [0]
+    # an unweighted ball of a huge radius is every node a path reaches
+    np.testing.assert_array_equal(gm.local_maxima(G, [0, 3, 1, 2], radius=1e300), [F, T, F, F])
 
 
 def test_bad_values():

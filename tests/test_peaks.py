@@ -1,4 +1,4 @@
-"""find_peaks (SPEC section 4) against a by-the-letter reference, hand-drawn cases and its errors."""
+"""find_peaks (docs/semantics.md §4) against a by-the-letter reference, hand-drawn cases and its errors."""
 
 import math
 
@@ -20,8 +20,9 @@ FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthChe
 # -- the reference ---------------------------------------------------------------------------------
 def reference_find_peaks(n, edges, x, *, weights=None, labels=None, exclude=None, threshold_abs=None,
                          threshold_rel=None, min_prominence=None, min_distance=None, min_distance_radius=None,
-                         num_peaks=None, num_peaks_per_label=None, hops=1, radius=None, direction="both"):
-    """SPEC section 4, step by step, on Python sets (tests/reference.py for the neighbourhoods)."""
+                         num_peaks=None, num_peaks_per_label=None, hops=1, radius=None, direction="both",
+                         order="value"):
+    """docs/semantics.md §4, step by step, on Python sets (tests/reference.py for the neighbourhoods)."""
     if n == 0:
         return []
     lab = [1] * n if labels is None else list(labels)
@@ -62,7 +63,10 @@ def reference_find_peaks(n, edges, x, *, weights=None, labels=None, exclude=None
         if min_prominence is not None and not prom[low] >= min_prominence:
             continue
         rows.append((node, len(members), prom[low], saddle[low], parent[low]))
-    rows.sort(key=lambda r: (-x[r[0]], r[0]))
+    if order == "value":
+        rows.sort(key=lambda r: (-x[r[0]], r[0]))
+    else:
+        rows.sort(key=lambda r: (-r[2], -x[r[0]], r[0]))
     if min_distance is not None or min_distance_radius is not None:
         if min_distance is not None:
             ball = ref.neighbour_sets(n, sub_edges, direction=direction, hops=min_distance) if min_distance else \
@@ -116,6 +120,7 @@ def problems(draw, max_n=10):
         kw["num_peaks_per_label"] = draw(st.integers(0, 2))
     kw["hops"] = draw(st.sampled_from([1, 1, 2]))
     kw["direction"] = draw(st.sampled_from(["both", "both", "out", "in"]))
+    kw["order"] = draw(st.sampled_from(["value", "prominence"]))
     return n, edges, x, kw
 
 
@@ -169,12 +174,14 @@ def test_larger_random_graphs_match_reference(seed):
     x = rng.integers(0, 6, n).tolist()
     labels = rng.integers(0, 3, n)
     for kw in ({}, {"min_distance": 2}, {"labels": labels, "min_prominence": 2, "num_peaks_per_label": 2},
-               {"min_distance": 1, "num_peaks": 5, "threshold_rel": 0.5}):
+               {"min_distance": 1, "num_peaks": 5, "threshold_rel": 0.5},
+               {"order": "prominence", "min_distance": 2, "num_peaks": 4},
+               {"order": "prominence", "labels": labels, "num_peaks_per_label": 1}):
         want = reference_find_peaks(n, edges, x, **kw)
         _compare(find_peaks(_graph(n, edges), np.array(x), return_prominence=True, **kw), want, x)
 
 
-# -- hand-drawn cases (one per rule of SPEC section 4) -------------------------------------------
+# -- hand-drawn cases (one per rule of docs/semantics.md §4) -------------------------------------------
 P7 = nx.path_graph(7)
 X7 = [0, 5, 1, 4, 4, 2, 3]
 
@@ -259,6 +266,29 @@ def test_num_peaks_and_per_label():
     assert find_peaks(G, x, num_peaks=math.inf).nodes.tolist() == [5, 1, 3, 7]
 
 
+def test_num_peaks_keeps_the_highest_or_the_most_prominent():
+    """The issue's case: `num_peaks` documented as "most prominent" kept the highest."""
+    G = nx.path_graph(9)
+    x = [10, 90, 0, 100, 95, 98, 0, 50, 0]  # 100 with a shoulder 98 (prominence 3); 90 and 50 stand alone
+    by_value = find_peaks(G, x, num_peaks=2)
+    assert by_value.nodes.tolist() == [3, 5] and by_value.prominence is None  # the default: the 2 highest
+    by_prominence = find_peaks(G, x, num_peaks=2, order="prominence")
+    assert by_prominence.nodes.tolist() == [3, 1] and by_prominence.prominence.tolist() == [100, 90]
+    every = find_peaks(G, x, order="prominence")
+    assert every.nodes.tolist() == [3, 1, 7, 5] and every.prominence.tolist() == [100, 90, 50, 3]
+    assert find_peaks(G, x, num_peaks=3).nodes.tolist() == [3, 5, 1]
+    assert find_peaks(G, x, num_peaks=3, order="prominence").nodes.tolist() == [3, 1, 7]
+    # min_distance suppresses in the same order: 66 (prominence 1) and 50 are 2 hops apart
+    ridge = [70, 65, 65, 65, 66, 0, 50]
+    assert find_peaks(nx.path_graph(7), ridge, min_distance=2).nodes.tolist() == [0, 4]
+    assert find_peaks(nx.path_graph(7), ridge, min_distance=2, order="prominence").nodes.tolist() == [0, 6]
+    # equal prominence: value descending (node 4, value 5, before node 0, value 3), then node index
+    assert find_peaks(nx.path_graph(5), [3, 0, 6, 2, 5], order="prominence").nodes.tolist() == [2, 4, 0]
+    assert find_peaks(nx.path_graph(5), [3, 0, 6, 0, 3], order="prominence").nodes.tolist() == [2, 0, 4]
+    with pytest.raises(ValueError, match="`order` must be one of"):
+        find_peaks(G, x, order="height")
+
+
 def test_hops_neighbourhood():
     G = nx.path_graph(5)
     assert find_peaks(G, [3, 0, 2, 0, 1]).nodes.tolist() == [0, 2, 4]
@@ -268,7 +298,7 @@ def test_hops_neighbourhood():
 def test_networkx_names_and_pandas():
     G = nx.Graph([("a", "b"), ("b", "c"), ("c", "d")])
     p = find_peaks(G, [2, 0, 3, 1], return_prominence=True)
-    assert p.names == ["c", "a"] and len(p) == 2
+    assert p.names.tolist() == ["c", "a"] and len(p) == 2
     assert repr(p) == "Peaks(2 of 4 nodes: 'c', 'a', with prominence)"
     df = p.to_pandas()
     assert list(df.columns) == ["node", "name", "value", "plateau_size", "prominence", "saddle", "parent"]

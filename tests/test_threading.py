@@ -16,49 +16,16 @@ from graphmax import _threading
 # the one computed before the threads start.
 CONCURRENT_CALLS = textwrap.dedent(
     """
-    import sys
     from concurrent.futures import ThreadPoolExecutor
 
     import numba
     import numpy as np
-    import scipy.sparse as sp
 
-    import graphmax as gm
-    from graphmax import grid
-    from graphmax.windows import ego_windows, is_centered_max
+    from tests.kernel_families import every_family
 
-    rng = np.random.default_rng(0)
-    n = 3000
-    edges = rng.integers(0, n, (12000, 2))
-    x = rng.integers(0, 30, n).astype(float)  # ties: plateaus
-    weights = rng.random(len(edges))
-    img = rng.integers(0, 12, (60, 70))
-    raw = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
-
-    def calls():
-        g = gm.from_edges(edges, n=n, directed=False)                   # CSR building
-        w = gm.from_edges(edges, n=n, weights=weights, directed=False)
-        p = gm.find_peaks(g, x, min_distance=2, min_prominence=1, return_prominence=True)
-        return [
-            g.to_scipy().toarray(),
-            gm.local_maxima(g, x, mode="strict"),                       # 1-hop scans
-            gm.local_maxima(g, x, mode="nonstrict"),
-            gm.local_maxima(g, x),                                      # plateaus
-            gm.local_maxima(raw.tocsr(), x),                            # raw CSR
-            gm.local_maxima(raw, x, mode="strict"),                     # edge list (COO)
-            gm.local_maxima(g, x, hops=2, mode="strict"),               # k hops
-            gm.local_maxima(w, x, radius=0.5),                          # geodesic radius
-            p.nodes, p.prominence,                                      # peaks, prominence
-            gm.prominence(g, x),
-            grid.local_maxima(img), grid.local_minima(img),             # images
-            grid.find_peaks(img, min_distance=2),
-            grid.prominence(img),
-            is_centered_max(*ego_windows(g, x, hops=1), scope="window"),  # windows
-        ]
-
-    reference = calls()
+    reference = every_family()
     with ThreadPoolExecutor(6) as pool:
-        results = list(pool.map(lambda _: calls(), range(18)))
+        results = list(pool.map(lambda _: every_family(), range(18)))
     for result in results:
         assert len(result) == len(reference)
         for got, want in zip(result, reference):
@@ -70,8 +37,9 @@ CONCURRENT_CALLS = textwrap.dedent(
 
 @pytest.mark.parametrize("layer", ["workqueue", "default"])
 def test_concurrent_calls_of_every_kernel_family(layer):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, NUMBA_THREADING_LAYER=layer,
-               PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+               PYTHONPATH=os.pathsep.join([root] + [p for p in sys.path if p]))
     done = subprocess.run([sys.executable, "-c", CONCURRENT_CALLS], env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -121,10 +89,51 @@ def test_the_lock_is_taken_only_where_the_layer_needs_it(monkeypatch):
         return a.sum()
 
     monkeypatch.setattr(_threading, "threadsafe_layer", lambda: True)
-    plain = _threading.parallel_jit(kernel)
-    assert type(plain) is not _threading._LockedDispatcher
+    plain = _threading.jit(kernel)
+    a = np.arange(10.0)
+    assert plain(a) == 45.0 and type(plain) is numba.core.registry.CPUDispatcher  # no lane: plain from then on
     monkeypatch.setattr(_threading, "threadsafe_layer", lambda: False)
     locked = _threading.jit(kernel)
-    assert type(locked) is _threading._LockedDispatcher
-    a = np.arange(10.0)
-    assert locked(a) == plain(a) == 45.0
+    assert locked(a) == 45.0 and type(locked) is _threading._LockedDispatcher
+
+
+def test_small_inputs_take_the_serial_build_with_the_same_results(monkeypatch):
+    """Every kernel family through its parallel builds (threshold 0) and its serial ones."""
+    from tests.kernel_families import every_family
+
+    monkeypatch.setattr(_threading, "SERIAL_BELOW", 0)
+    parallel = every_family()
+    monkeypatch.setattr(_threading, "SERIAL_BELOW", 1 << 62)
+    serial = every_family()
+    assert len(parallel) == len(serial)
+    for got, want in zip(serial, parallel):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_the_serial_lane_is_chosen_by_the_largest_array(monkeypatch):
+    def kernel(a, b):
+        total = 0.0
+        for i in numba.prange(a.shape[0]):
+            total += a[i]
+        return total + b.sum()
+
+    monkeypatch.setattr(_threading, "threadsafe_layer", lambda: True)
+    dispatcher = _threading.parallel_jit(kernel)
+    monkeypatch.setattr(_threading, "SERIAL_BELOW", 100)
+    assert dispatcher(np.ones(99), np.ones(3)) == 102
+    serial = dispatcher._graphmax_serial
+    assert serial.signatures and not dispatcher.signatures  # only the serial build compiled
+    assert dispatcher(np.ones(100), np.ones(3)) == 103
+    assert dispatcher.signatures  # the parallel build, for the larger input
+
+
+def test_a_serial_kernel_that_calls_a_parallel_one_gets_the_lane_too():
+    from graphmax import _kernels
+
+    callers = [k for k in vars(_kernels).values()
+               if getattr(k, "_graphmax_parallel", None) is False and _threading._reaches_parallel(k)]
+    assert callers, "expected serial kernels that launch parallel ones"
+    for kernel in callers:
+        build = _threading._serial_build(kernel)
+        for name, callee in _threading._kernel_callees(build.py_func).items():
+            assert not getattr(callee, "_graphmax_parallel", False), (kernel, name)

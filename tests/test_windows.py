@@ -99,6 +99,17 @@ def test_three_by_three_question_equals_interior_strict_maxima():
     np.testing.assert_array_equal(got, graph_max[1:-1, 1:-1])
 
 
+@pytest.mark.parametrize("scope", ["window", "neighbors"])
+def test_an_adjacency_of_another_size_is_refused_in_every_scope(scope):
+    """The issue's case: a 3x3 grid's adjacency with windows of 8 values answered in window scope."""
+    eight = np.arange(16).reshape(2, 8)
+    for adj in (grid_adjacency((3, 3)), grid_adjacency((3, 3)).toarray(), np.ones((3, 8, 8)), np.ones((2, 8, 9))):
+        with pytest.raises(ValueError, match=r"`adj` must have shape \(2, 8, 8\) or \(8, 8\) to match `values`"):
+            is_centered_max(adj, eight, 4, scope=scope)
+    for adj in (np.ones((8, 8)), np.ones((2, 8, 8)), grid_adjacency((2, 4))):  # matching sizes answer
+        assert is_centered_max(adj, eight, 7, scope=scope).tolist() == [True, True]
+
+
 def test_window_errors():
     vals = np.ones((2, 9))
     with pytest.raises(ValueError, match="`scope` must be one of"):
@@ -115,5 +126,7 @@ def test_window_errors():
         is_centered_max(None, vals, 4, np.ones((2, 8), dtype=bool))
     with pytest.raises(ValueError, match="NaN"):
         is_centered_max(None, np.full((1, 3), np.nan), 1)
+    with pytest.raises(ValueError, match='`adj` is required for scope="neighbors"'):
+        is_centered_max(None, vals, 4, scope="neighbors")
     # NaN in padding is fine
     assert is_centered_max(None, np.array([[1.0, 2.0, np.nan]]), 1, np.array([[True, True, False]])).tolist() == [True]

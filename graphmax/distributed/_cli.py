@@ -24,7 +24,7 @@ _REFUSED = {
                ("format", None, "--format")),
     "peaks": (("radius", None, "--radius"), ("min_distance_radius", None, "--min-distance-radius"),
               ("min_prominence", None, "--min-prominence"), ("image", None, "--image"), ("plot", None, "--plot"),
-              ("exclude_border", None, "--exclude-border"), ("directed", False, "--directed"),
+              ("exclude_border", None, "--exclude-border"), ("by", "value", "--by"), ("directed", False, "--directed"),
               ("weight_column", None, "--weight-column"), ("graph_format", None, "--graph-format"),
               ("format", None, "--format")),
 }

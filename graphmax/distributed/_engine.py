@@ -73,20 +73,84 @@ def topk_step(part, table, spec, prev=None, width=2):
     return Partial(bad, example, top=(vals, ids))
 
 
-def links_step(part, table, spec, first, beaten):
-    """Plateau links within two hops (equal edges, and stars through a middle node)."""
+def links_step(part, table, spec, first, beaten, stars=True):
+    """Plateau links within two hops: the equal edges and (`stars`, ``direction="both"``)
+    the stars through each middle node's top value."""
     src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
-    vals, ids = first.top
-    star = k.star_links(src, dst, table.x, table.group, table.use_group, spec.direction, vals, ids, beaten)
-    equal = k.equal_edges(src, dst, table.x, table.group, table.use_group, beaten)
-    return Partial(bad, example, pairs=spanning_forest(np.concatenate([star, equal])))
+    links = [k.equal_edges(src, dst, table.x, table.group, table.use_group, beaten)]
+    if stars:
+        v, m = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+        links.append(k.star_links(v, m, table.x, *first.top, beaten))
+    return Partial(bad, example, pairs=spanning_forest(np.concatenate(links)))
+
+
+def middle_rows(part, table, spec):
+    """For two-hop paths ``v -> m -> u``: a row ``(m, x[v], v, left)`` per relation pair
+    ``(v, m)`` and ``(m, x[u], u, right)`` per pair ``(m, u)``, a pandas DataFrame (the
+    values as `value_keys`)."""
+    import pandas as pd
+
+    src, dst, _, _ = read_positions(part, table, spec.source, spec.target)
+    a, b = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+    size = a.shape[0]
+    return pd.DataFrame({
+        "m": np.concatenate([b, a]),
+        "c": value_keys(table.x[np.concatenate([a, b])]),
+        "node": np.concatenate([a, b]),
+        "left": np.arange(2 * size) < size,
+        "right": np.arange(2 * size) >= size,
+    })
+
+
+def value_keys(x):
+    """int64 keys equal exactly when the kernel values are equal (-0.0 is 0.0; no NaN here)."""
+    if x.dtype.kind == "f":
+        x = x + 0.0
+    return x.view(np.int64)
+
+
+def forest_step(frame, beaten):
+    """The spanning forest of a frame of ``(node, rep)`` links, without links between two losers."""
+    pairs = frame[["node", "rep"]].to_numpy(dtype=np.int64)
+    pairs = pairs[~(beaten[pairs[:, 0]] & beaten[pairs[:, 1]])]
+    return Partial(pairs=spanning_forest(pairs))
 
 
 def outside_step(part, table, spec, key, cap):
     """``(plateau root, outside neighbour)`` pairs of the candidate plateaus, at most `cap` per root."""
     src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
-    pairs = k.outside_pairs(src, dst, table.x, table.group, table.use_group, spec.direction, key)
+    v, u = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+    pairs = k.outside_pairs(v, u, table.x, key)
     return Partial(bad, example, pairs=capped_pairs(pairs, cap))
+
+
+def middle_step(part, table, spec, key):
+    """``(middle node, plateau root)`` pairs: the first hop of the candidate plateaus' two-hop balls."""
+    src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
+    v, u = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+    pairs = k.keyed_neighbours(v, u, key)
+    return Partial(bad, example, pairs=capped_pairs(pairs, ALL))
+
+
+def second_hop_step(part, table, spec, middles, cap):
+    """``(plateau root, node outside it)`` pairs at two hops, at most `cap` per root."""
+    src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
+    indptr, keys = middles
+    m, u = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+    pairs = k.second_hop_pairs(m, u, table.x, indptr, keys)
+    return Partial(bad, example, pairs=capped_pairs(pairs, cap))
+
+
+def pairs_by_first(partial, n):
+    """The pairs of `partial` as CSR over their first column: ``(indptr (n + 1,), seconds)``."""
+    pairs = partial.pairs if partial.pairs is not None else np.zeros((0, 2), dtype=np.int64)
+    pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pairs[:, 0], minlength=n), out=indptr[1:])
+    return indptr, np.ascontiguousarray(pairs[:, 1])
+
+
+ALL = np.iinfo(np.int64).max  # a cap that keeps every distinct pair
 
 
 def propagate_step(part, table, spec, cur):

@@ -1,8 +1,9 @@
-"""Compiled kernels of the Dask path: one edge partition in, one mergeable partial out.
+"""Kernels of the Dask path: one edge partition in, one mergeable partial out.
 
 Every kernel reads one partition's edges as dense node positions ``src``,
 ``dst`` (-1: an endpoint the values table lacks, skipped) and walks the
-*relation pairs* ``(v, u)`` -- ``u`` in ``N(v)`` -- of each edge:
+*relation pairs* ``(v, u)`` -- ``u`` in ``N(v)`` -- of each edge (`_pair`;
+the list-making steps take them from `relation_pairs` and are plain numpy):
 ``direction`` 0 ("both") gives ``(s, t)`` and ``(t, s)``, 1 ("out") ``(s, t)``,
 2 ("in") ``(t, s)``. Self-loops are skipped; so is an edge whose ends lie in
 different groups, or in group 0, when ``use_group`` (NaN nodes under
@@ -26,28 +27,28 @@ EQUAL = np.uint8(2)
 LOWER = np.uint8(4)
 
 
-@_jit
-def _kept(s, t, group, use_group):
-    if s < 0 or t < 0 or s == t:
-        return False
-    if use_group:
-        return group[s] == group[t] and group[s] != 0
-    return True
+@nb.njit(cache=True, nogil=True, inline="always")
+def _pair(src, dst, e, side, group, use_group, direction):
+    """``(ok, v, u)``: the relation pair of edge `e` on `side` (0: ``s -> t`` read from
+    ``s``; 1: read from ``t``), if the direction, the ids and the groups allow it."""
+    s = src[e]
+    t = dst[e]
+    v = s if side == 0 else t
+    u = t if side == 0 else s
+    ok = s >= 0 and t >= 0 and s != t and not ((side == 0 and direction == 2) or (side == 1 and direction == 1))
+    if ok and use_group:
+        ok = group[s] == group[t] and group[s] != 0
+    return ok, v, u
 
 
 @_jit
 def relation_flags(src, dst, x, group, use_group, direction, flags):
     """OR into ``flags[v]`` how each neighbour ``u`` of ``v`` compares with it."""
     for e in range(src.shape[0]):
-        s = src[e]
-        t = dst[e]
-        if not _kept(s, t, group, use_group):
-            continue
         for side in range(2):
-            if (side == 0 and direction == 2) or (side == 1 and direction == 1):
+            ok, v, u = _pair(src, dst, e, side, group, use_group, direction)
+            if not ok:
                 continue
-            v = s if side == 0 else t
-            u = t if side == 0 else s
             if x[u] > x[v]:
                 flags[v] |= HIGHER
             elif x[u] == x[v]:
@@ -56,26 +57,71 @@ def relation_flags(src, dst, x, group, use_group, direction, flags):
                 flags[v] |= LOWER
 
 
-@_jit
+def kept_edges(src, dst, group, use_group):
+    """Mask of the edges the kernels read (known ids, no self-loop, inside one group)."""
+    keep = (src >= 0) & (dst >= 0) & (src != dst)
+    if use_group:
+        keep &= (group[src] == group[dst]) & (group[src] != 0)
+    return keep
+
+
+def relation_pairs(src, dst, group, use_group, direction):
+    """The relation pairs ``(v, u)`` (``u`` in ``N(v)``) of the edges, as two arrays."""
+    keep = kept_edges(src, dst, group, use_group)
+    s, t = src[keep], dst[keep]
+    if direction == 1:
+        return s, t
+    if direction == 2:
+        return t, s
+    return np.concatenate([s, t]), np.concatenate([t, s])
+
+
+def _stack(a, b):
+    return np.stack([a, b], axis=1).astype(np.int64, copy=False)
+
+
 def equal_edges(src, dst, x, group, use_group, beaten):
     """The edges joining two nodes of equal value, as ``(k, 2)`` pairs, except those
     whose ends are both `beaten` (each end already makes its plateau lose)."""
-    count = 0
-    for e in range(src.shape[0]):
-        s = src[e]
-        t = dst[e]
-        if _kept(s, t, group, use_group) and x[s] == x[t] and not (beaten[s] and beaten[t]):
-            count += 1
-    out = np.empty((count, 2), dtype=np.int64)
-    k = 0
-    for e in range(src.shape[0]):
-        s = src[e]
-        t = dst[e]
-        if _kept(s, t, group, use_group) and x[s] == x[t] and not (beaten[s] and beaten[t]):
-            out[k, 0] = s
-            out[k, 1] = t
-            k += 1
-    return out
+    keep = kept_edges(src, dst, group, use_group)
+    s, t = src[keep], dst[keep]
+    keep = (x[s] == x[t]) & ~(beaten[s] & beaten[t])
+    return _stack(s[keep], t[keep])
+
+
+def star_links(v, m, x, top_vals, top_ids, beaten):
+    """Two-hop plateau links through a middle node ``m``: every pair ``(v, m)``
+    with ``x[v]`` equal to the top value of ``N(m)`` links ``v`` to the lowest
+    node holding that value in ``N(m)``. Pairs whose ends are both `beaten` are left out."""
+    rep = top_ids[m, 0]
+    keep = (rep >= 0) & (rep != v) & (top_vals[m, 0] == x[v])
+    keep &= ~(beaten[v] & beaten[np.maximum(rep, 0)])
+    return _stack(v[keep], rep[keep])
+
+
+def outside_pairs(v, u, x, key):
+    """``(key[v], u)`` for every pair ``(v, u)`` with ``key[v] >= 0`` and ``x[u] != x[v]``:
+    the neighbours outside a candidate plateau (`key`: its root)."""
+    keep = (key[v] >= 0) & (x[u] != x[v])
+    return _stack(key[v[keep]], u[keep])
+
+
+def keyed_neighbours(v, u, key):
+    """``(u, key[v])`` for every pair ``(v, u)`` with ``key[v] >= 0``: the middle nodes of
+    the two-hop paths out of candidate plateaus."""
+    keep = key[v] >= 0
+    return _stack(u[keep], key[v[keep]])
+
+
+def second_hop_pairs(m, u, x, indptr, keys):
+    """``(key, u)`` for every pair ``(m, u)`` and every candidate plateau `key` listed at
+    ``m`` (``keys[indptr[m]:indptr[m + 1]]``) whose value differs from ``x[u]``."""
+    count = indptr[m + 1] - indptr[m]
+    pair = np.repeat(np.arange(m.shape[0]), count)
+    offset = np.arange(pair.shape[0]) - np.repeat(np.cumsum(count) - count, count)
+    key = keys[indptr[m[pair]] + offset]
+    keep = x[u[pair]] != x[key]
+    return _stack(key[keep], u[pair][keep])
 
 
 @_jit
@@ -136,15 +182,10 @@ def topk_pass(src, dst, x, group, use_group, direction, prev_vals, prev_ids, use
     the top-K of ``u``'s previous ball into ``v``'s top-K."""
     k = out_vals.shape[1]
     for e in range(src.shape[0]):
-        s = src[e]
-        t = dst[e]
-        if not _kept(s, t, group, use_group):
-            continue
         for side in range(2):
-            if (side == 0 and direction == 2) or (side == 1 and direction == 1):
+            ok, v, u = _pair(src, dst, e, side, group, use_group, direction)
+            if not ok:
                 continue
-            v = s if side == 0 else t
-            u = t if side == 0 else s
             _insert(out_vals, out_ids, v, x[u], u)
             if use_prev:
                 for j in range(k):
@@ -166,97 +207,14 @@ def topk_merge(a_vals, a_ids, b_vals, b_ids):
 
 
 @_jit
-def best_other(vals, ids, v):
-    """``(found, value, count)``: the best entry of row `v` that is not `v` itself,
-    and how many entries are not `v`."""
-    found = False
-    best = vals[v, 0]
-    count = 0
-    for j in range(vals.shape[1]):
-        w = ids[v, j]
-        if w < 0:
-            break
-        if w == v:
-            continue
-        if not found:
-            found = True
-            best = vals[v, j]
-        count += 1
-    return found, best, count
-
-
-@_jit
-def star_links(src, dst, x, group, use_group, direction, top_vals, top_ids, beaten):
-    """Two-hop plateau links through a middle node ``m``: every pair ``(v, m)``
-    with ``x[v]`` equal to the top value of ``N(m)`` links ``v`` to the lowest
-    node holding that value in ``N(m)``. Pairs whose ends are both `beaten` are left out."""
-    count = 0
-    for stage in range(2):
-        out = np.empty((count if stage else 0, 2), dtype=np.int64)
-        k = 0
-        for e in range(src.shape[0]):
-            s = src[e]
-            t = dst[e]
-            if not _kept(s, t, group, use_group):
-                continue
-            for side in range(2):
-                if (side == 0 and direction == 2) or (side == 1 and direction == 1):
-                    continue
-                v = s if side == 0 else t
-                m = t if side == 0 else s
-                rep = top_ids[m, 0]
-                if rep < 0 or rep == v or top_vals[m, 0] != x[v] or (beaten[v] and beaten[rep]):
-                    continue
-                if stage:
-                    out[k, 0] = v
-                    out[k, 1] = rep
-                k += 1
-        count = k
-    return out
-
-
-@_jit
 def propagate_max(src, dst, group, use_group, direction, cur, out):
     """One hop of a max over balls: ``out[v] = max(out[v], cur[u])`` for every
     pair ``(v, u)``, column by column."""
     for e in range(src.shape[0]):
-        s = src[e]
-        t = dst[e]
-        if not _kept(s, t, group, use_group):
-            continue
         for side in range(2):
-            if (side == 0 and direction == 2) or (side == 1 and direction == 1):
+            ok, v, u = _pair(src, dst, e, side, group, use_group, direction)
+            if not ok:
                 continue
-            v = s if side == 0 else t
-            u = t if side == 0 else s
             for c in range(cur.shape[1]):
                 if cur[u, c] > out[v, c]:
                     out[v, c] = cur[u, c]
-
-
-@_jit
-def outside_pairs(src, dst, x, group, use_group, direction, key):
-    """``(key[v], u)`` for every pair ``(v, u)`` with ``key[v] >= 0`` and ``x[u] != x[v]``:
-    the neighbours outside a candidate plateau (`key`: its root)."""
-    count = 0
-    for stage in range(2):
-        out = np.empty((count if stage else 0, 2), dtype=np.int64)
-        k = 0
-        for e in range(src.shape[0]):
-            s = src[e]
-            t = dst[e]
-            if not _kept(s, t, group, use_group):
-                continue
-            for side in range(2):
-                if (side == 0 and direction == 2) or (side == 1 and direction == 1):
-                    continue
-                v = s if side == 0 else t
-                u = t if side == 0 else s
-                if key[v] < 0 or x[u] == x[v]:
-                    continue
-                if stage:
-                    out[k, 0] = key[v]
-                    out[k, 1] = u
-                k += 1
-        count = k
-    return out

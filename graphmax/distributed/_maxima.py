@@ -40,7 +40,8 @@ class Spec:
 ROUTES = (
     ("flags", lambda s: s.hops == 1 and (s.plateau or s.min_neighbors <= 1)),
     ("top-k", lambda s: not s.plateau),
-    ("plateau-2-hop", lambda s: s.hops == 2 and s.direction == 0 and s.min_neighbors <= 1),
+    ("plateau-2-hop", lambda s: s.hops == 2 and s.direction == 0),
+    ("plateau-2-hop-grouped", lambda s: s.hops == 2),
 )
 
 
@@ -50,10 +51,8 @@ def route(spec):
         if holds(spec):
             return name
     raise NotImplementedError(
-        "graphmax.distributed: plateau mode covers hops=1 (any direction and min_neighbors) and hops=2 "
-        f"(direction='both', min_neighbors 0 or 1); got hops={spec.hops}, direction="
-        f"{[d for d, c in engine.DIRECTIONS.items() if c == spec.direction][0]!r}, "
-        f"min_neighbors={spec.min_neighbors}. Use mode='strict'/'nonstrict' (every hops), or the "
+        f"graphmax.distributed: plateau mode covers hops 1 and 2, got hops={spec.hops}. "
+        "Use mode='strict'/'nonstrict' (every hops), or the "
         "in-memory graphmax.local_maxima; see docs/distributed.md"
     )
 
@@ -159,8 +158,7 @@ def local_maxima(
         nodes are ``0..n-1``). Its rows are the node set: a node without
         edges is isolated; an edge endpoint missing from it is an error.
     mode, hops, direction, min_neighbors, nan_policy :
-        As `graphmax.local_maxima`. Plateau mode covers ``hops`` 1 and 2
-        (``hops=2`` with ``direction="both"`` and ``min_neighbors`` <= 1);
+        As `graphmax.local_maxima`. Plateau mode covers ``hops`` 1 and 2;
         strict and nonstrict modes cover every ``hops``.
     client : dask.distributed.Client, optional
         The cluster to run on. None: the current default client if there is
@@ -191,7 +189,8 @@ def local_maxima(
        ball, ``B_j(v) = N(v) + B_{j-1}(N(v))``, never the power graph.
     4. Plateau, ``hops=2``: the same tables find who has a higher node within
        two hops; equal-valued edges and stars through each middle node's top
-       value join the plateaus.
+       value join the plateaus (``direction="out"/"in"``: a Dask DataFrame
+       groupby by middle node and value).
 
     Cost: O(E) per pass plus O(n) per partial merged; memory per task
     O(n + edges of one partition).
@@ -265,13 +264,52 @@ def build(name, parts, table, spec):
         for _ in range(spec.hops):
             ball = engine.run_pass(parts, engine.topk_step, table, spec, ball, width)
         return dask.delayed(finish_topk, pure=True)(ball, table, spec)
-    # plateau-2-hop
+    # plateau-2-hop(-grouped)
     one_hop = engine.run_pass(parts, engine.flags_step, table, dataclasses.replace(spec, mode="nonstrict"))
     first = engine.run_pass(parts, engine.topk_step, table, spec, None, 2)
     second = engine.run_pass(parts, engine.topk_step, table, spec, first, 2)
     beaten = dask.delayed(_higher_in_ball, pure=True)(second, table)
-    links = engine.run_pass(parts, engine.links_step, table, spec, first, beaten)
-    return dask.delayed(finish_plateau_2hop, pure=True)(one_hop, beaten, links, table, spec)
+    stars = name == "plateau-2-hop"
+    links = engine.run_pass(parts, engine.links_step, table, spec, first, beaten, stars)
+    if not stars:
+        links = engine.tree([links, *_grouped_links(parts, table, spec, beaten)])
+    outcome = dask.delayed(finish_plateau_2hop, pure=True)(one_hop, beaten, links, table, spec)
+    if spec.min_neighbors > 1:
+        cap = spec.min_neighbors
+        key = dask.delayed(_candidate_key, pure=True)(outcome)
+        near = engine.run_pass(parts, engine.outside_step, table, spec, key, cap, cap=cap)
+        middles = engine.run_pass(parts, engine.middle_step, table, spec, key, cap=engine.ALL)
+        middles = dask.delayed(engine.pairs_by_first, pure=True)(middles, _size(table))
+        far = engine.run_pass(parts, engine.second_hop_step, table, spec, middles, cap, cap=cap)
+        outcome = dask.delayed(finish_outside, pure=True)(outcome, engine.tree([near, far], cap=cap), spec)
+    return outcome
+
+
+def _size(table):
+    import dask
+
+    return dask.delayed(_node_count, pure=True)(table)
+
+
+def _node_count(table):
+    return table.n
+
+
+def _grouped_links(parts, table, spec, beaten):
+    """Two-hop plateau links of a directed relation, by Dask DataFrame groupby: for every
+    middle node ``m`` and value ``c`` with a path ``v -> m -> u`` between two nodes of
+    value ``c``, every such ``v`` and ``u`` is joined to the lowest of them."""
+    import dask
+    import dask.dataframe as dd
+
+    meta = pd.DataFrame({"m": pd.Series([], dtype="int64"), "c": pd.Series([], dtype="int64"),
+                         "node": pd.Series([], dtype="int64"), "left": pd.Series([], dtype=bool),
+                         "right": pd.Series([], dtype=bool)})
+    rows = dd.from_delayed([dask.delayed(engine.middle_rows, pure=True)(p, table, spec) for p in parts], meta=meta)
+    groups = rows.groupby(["m", "c"]).agg({"node": "min", "left": "max", "right": "max"})
+    groups = groups[groups["left"] & groups["right"]].reset_index()[["m", "c", "node"]].rename(columns={"node": "rep"})
+    links = rows[["m", "c", "node"]].merge(groups, on=["m", "c"])
+    return [dask.delayed(engine.forest_step, pure=True)(p, beaten) for p in links.to_delayed()]
 
 
 # -- finishing a route (runs in one task) ---------------------------------------------------------

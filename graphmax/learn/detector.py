@@ -21,7 +21,7 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from .._graph import as_graph, from_edges
-from .._values import as_values
+from .._values import graph_and_values, node_values
 from .models import build_model
 from .targets import Target
 
@@ -124,14 +124,17 @@ class Detector:
     @torch.no_grad()
     def logits(self, graph, x=None):
         """Per-node logits (positive = maximum), float64 array of ``x.shape``."""
-        g = _graph_of(graph)
         if x is None:
             x = getattr(graph, "x", None)
             if x is None:
                 raise TypeError("`x` is required unless `graph` is a PyG Data object with node features `x`")
             if x.dim() == 2 and x.shape[1] == 1:  # PyG's (n, 1) feature column is one signal
                 x = x[:, 0]
-        values = as_values(x, g.n)
+        if getattr(graph, "graph_edge_index", None) is not None and hasattr(graph, "num_nodes"):
+            g = _graph_of(graph)
+            values = node_values(x, g, graph)
+        else:  # the normaliser every public function uses: keyed values aligned, len(x) nodes for edge_index
+            g, values = graph_and_values(graph, x)
         if values.dtype.kind == "f" and np.isnan(values).any():
             raise ValueError(f"`x` contains {int(np.isnan(values).sum())} NaN value(s); local maxima are undefined there")
         channels = values[:, None] if values.ndim == 1 else values
@@ -217,7 +220,15 @@ class Detector:
     @classmethod
     def load(cls, path):
         """Read a detector written by `save` (``torch.load(..., weights_only=True)``: no pickled code)."""
-        payload = torch.load(Path(path), map_location="cpu", weights_only=True)
+        try:
+            payload = torch.load(Path(path), map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- torch.load raises many types on a file that is no checkpoint
+            raise ValueError(
+                f"{str(path)!r} is not a graphmax.learn.Detector file (torch.load could not read it: "
+                f"{type(exc).__name__}); write one with Detector.save"
+            ) from None
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise ValueError(f"{str(path)!r} is not a graphmax.learn.Detector file")
         if payload.get("version") != FORMAT_VERSION:
