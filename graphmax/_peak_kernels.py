@@ -306,41 +306,418 @@ def wall_persistence(indptr, indices, order, level, wall):
     return death, _close_components(order, uf, born, death), parent
 
 
-@_jit
-def grid_superlevel_persistence(shape, deltas, order, region):
-    """`superlevel_persistence` on the implicit grid graph of an image of `shape`.
+# -- prominence by ascent basins ---------------------------------------------------------------
+# Each node points to its highest neighbour above it (its steepest ascent); following the
+# pointers ends at a peak, and the nodes that reach one peak form its basin. A node joins
+# components of the superlevel filtration only where a neighbour above it lies in another
+# basin (a "saddle candidate"): every other node joins the component its steepest neighbour
+# is already in. So only the candidates need the value order and the union-find, and the
+# union-find runs over basins (one entry per peak), not nodes. Same bars, saddles and parents
+# as `superlevel_persistence` (its reference in the tests).
 
-    `deltas` (K, ndim) are the neighbour steps; a neighbour outside the image
-    does not exist. With a non-empty `region` (int64 (n,)), two pixels are
-    neighbours only when their regions are equal and positive. Same
-    outputs, per raveled pixel.
+# Flags of `kind` (per node, set by the ascent pass).
+PIT = 1  # no neighbour below it: a local minimum of the total order
+FORK = 2  # two or more neighbours above it: it may join two basins
+
+
+@_jit
+def _above(xu, u, xv, v):
+    """Whether node `u` (value `xu`) comes before node `v` (value `xv`) in the total order
+    "value descending, index ascending"."""
+    return xu > xv or (xu == xv and u < v)
+
+
+@_jit
+def graph_ascent(indptr, indices, x, up, kind, first, last):
+    """For the nodes ``first..last-1``: `up` their highest neighbour above them (themselves
+    for a peak) and `kind` their PIT/FORK flags. Branch-free selects: the comparisons of
+    random values would mispredict."""
+    for v in range(first, last):
+        xv = x[v]
+        best = v
+        best_x = xv
+        n_above = 0
+        below = False
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            xu = x[u]
+            better = (xu > best_x) | ((xu == best_x) & (u < best))
+            best = u if better else best
+            best_x = xu if better else best_x
+            above = (xu > xv) | ((xu == xv) & (u < v))
+            n_above += above
+            below |= (not above) & (u != v)
+        up[v] = best
+        kind[v] = (0 if below else PIT) | (FORK if n_above >= 2 else 0)
+
+
+@_pjit
+def graph_ascent_parallel(indptr, indices, x, up, kind):
+    """`graph_ascent` over every node, parallel over tasks of `_TASK_PIXELS` nodes."""
+    n = indptr.shape[0] - 1
+    n_tasks = (n + _TASK_PIXELS - 1) // _TASK_PIXELS
+    for task in nb.prange(n_tasks):
+        graph_ascent(indptr, indices, x, up, kind, task * _TASK_PIXELS, min(n, (task + 1) * _TASK_PIXELS))
+
+
+@_jit
+def graph_saddles(indptr, indices, x, lab, kind, other, saddle, first, last):
+    """For the FORK nodes among ``first..last-1``: ``other[j]`` the basin (`lab`) of the
+    neighbour ``indices[j]`` when it lies above `v` in another basin, else -1, and
+    ``saddle[v]`` whether there is one. Other nodes: `saddle` False, `other` untouched."""
+    for v in range(first, last):
+        found = False
+        if kind[v] & FORK:
+            xv = x[v]
+            lv = lab[v]
+            for j in range(indptr[v], indptr[v + 1]):
+                u = indices[j]
+                lu = lab[u]
+                xu = x[u]
+                q = (lu != lv) & ((xu > xv) | ((xu == xv) & (u < v)))
+                other[j] = lu if q else -1
+                found |= q
+        saddle[v] = found
+
+
+@_pjit
+def graph_saddles_parallel(indptr, indices, x, lab, kind, other, saddle):
+    """`graph_saddles` over every node, parallel over tasks of `_TASK_PIXELS` nodes."""
+    n = indptr.shape[0] - 1
+    n_tasks = (n + _TASK_PIXELS - 1) // _TASK_PIXELS
+    for task in nb.prange(n_tasks):
+        graph_saddles(
+            indptr, indices, x, lab, kind, other, saddle, task * _TASK_PIXELS, min(n, (task + 1) * _TASK_PIXELS)
+        )
+
+
+@_jit
+def ascent_basins(up, lab):
+    """Label every node with the id of the peak its ascent (`up`) reaches; ids in order of
+    first reach. Fills `lab` (any content on entry); returns the peaks by id."""
+    n = up.shape[0]
+    top = np.empty(n, dtype=up.dtype)
+    for v in range(n):
+        lab[v] = -1
+    count = 0
+    for v in range(n):
+        if lab[v] >= 0:
+            continue
+        w = v
+        while lab[w] < 0 and up[w] != w:
+            w = up[w]
+        if lab[w] < 0:
+            lab[w] = count
+            top[count] = w
+            count += 1
+        basin = lab[w]
+        w = v
+        while lab[w] < 0:  # each node is labelled once: O(n) in all
+            lab[w] = basin
+            w = up[w]
+    return top[:count].copy()
+
+
+@_jit
+def _basin_state(top):
+    """Union-find over basins: `uf`, `size`, `eldest` (the highest peak of each root's
+    component), and per basin id the `death` node and `parent` peak of its peak (-1: alive)."""
+    m = top.shape[0]
+    uf = np.arange(m).astype(top.dtype)
+    size = np.ones(m, dtype=top.dtype)
+    eldest = top.copy()
+    death = np.full(m, -1, dtype=np.int64)
+    parent = np.full(m, -1, dtype=np.int64)
+    return uf, size, eldest, death, parent
+
+
+@_jit
+def _add_root(roots, count, r):
+    """Append `r` to ``roots[:count]`` unless it is there; returns the new count."""
+    for t in range(count):
+        if roots[t] == r:
+            return count
+    roots[count] = r
+    return count + 1
+
+
+@_jit
+def _merge_at(v, roots, count, x, lab, uf, size, eldest, death, parent):
+    """The components ``roots[:count]`` (distinct roots) meet at node `v`: every one but the
+    one with the highest peak dies there (elder rule), its peak's parent that peak."""
+    best = roots[0]
+    for t in range(1, count):
+        r = roots[t]
+        p = eldest[r]
+        q = eldest[best]
+        if _above(x[p], p, x[q], q):
+            best = r
+    elder = eldest[best]
+    root = best
+    for t in range(count):
+        r = roots[t]
+        if r == best:
+            continue
+        p = lab[eldest[r]]
+        death[p] = v
+        parent[p] = elder
+        if size[r] > size[root]:  # union by size
+            uf[root] = r
+            size[r] += size[root]
+            root = r
+        else:
+            uf[r] = root
+            size[root] += size[r]
+    eldest[root] = elder
+
+
+@_jit
+def _close_basins(x, lab, uf, pits, death):
+    """Peaks that never died die at their component's minimum (the lowest of its pits: the
+    minimum of the total order on a component has no neighbour below it); returns the
+    `essential` mask per basin id."""
+    m = uf.shape[0]
+    lowest = np.full(m, -1, dtype=np.int64)
+    for t in range(pits.shape[0]):
+        v = pits[t]
+        r = _find(uf, lab[v])
+        w = lowest[r]
+        if w < 0 or _above(x[w], w, x[v], v):
+            lowest[r] = v
+    essential = np.zeros(m, dtype=np.bool_)
+    for k in range(m):
+        if death[k] < 0:
+            essential[k] = True
+            death[k] = lowest[_find(uf, k)]
+    return essential
+
+
+@_jit
+def graph_basin_persistence(indptr, lab, top, other, saddles, pits, x):
+    """`superlevel_persistence` from the basins: the union-find over basin ids, run over the
+    saddle candidates only, in the total order (`saddles` sorted so); the basins each one
+    touches above it are ``other[indptr[v]:indptr[v + 1]]`` (-1: none), from `graph_saddles`.
+
+    Returns ``death``, ``essential`` and ``parent`` per basin id (aligned with `top`).
     """
-    use_region = region.shape[0] > 0
-    n = order.shape[0]
+    uf, size, eldest, death, parent = _basin_state(top)
+    roots = np.empty(_max_degree(indptr) + 1, dtype=np.int64)
+    for t in range(saddles.shape[0]):
+        v = saddles[t]
+        roots[0] = _find(uf, lab[v])
+        count = 1
+        for j in range(indptr[v], indptr[v + 1]):
+            if other[j] >= 0:
+                count = _add_root(roots, count, _find(uf, other[j]))
+        if count > 1:
+            _merge_at(v, roots, count, x, lab, uf, size, eldest, death, parent)
+    return death, _close_basins(x, lab, uf, pits, death), parent
+
+
+@_jit
+def _row_steps(row, shape, deltas, ok):
+    """``ok[k]``: whether step k keeps the outer coordinates (all but the last) of `row` in the image."""
     ndim = shape.shape[0]
-    n_nb = deltas.shape[0]
-    strides = _strides(shape)
-    offsets = np.zeros(n_nb, dtype=np.int64)
-    for k in range(n_nb):
-        for j in range(ndim):
-            offsets[k] += deltas[k, j] * strides[j]
-    rank, uf, size, peak, born, death, parent = _persistence_state(order)
-    coord = np.empty(ndim, dtype=np.int64)
-    nbrs = np.empty(n_nb, dtype=np.int64)
-    for i in range(n):
-        v = order[i]
-        _coords(v, strides, coord)
-        count = 0
-        for k in range(n_nb):
-            if _inside(coord, deltas, shape, k):
-                u = v + offsets[k]
-                if use_region and (region[v] <= 0 or region[u] != region[v]):
+    for k in range(deltas.shape[0]):
+        ok[k] = True
+    rest = row
+    for j in range(ndim - 2, -1, -1):
+        c = rest % shape[j]
+        rest //= shape[j]
+        for k in range(deltas.shape[0]):
+            cj = c + deltas[k, j]
+            if cj < 0 or cj >= shape[j]:
+                ok[k] = False
+
+
+@_jit
+def _row_same(region, base, o, lo, hi, same):
+    """``same[lo:hi]``: whether the pixels ``base + t`` and ``base + t + o`` share one positive
+    region (all True without a `region`)."""
+    if region.shape[0] == 0:
+        for t in range(lo, hi):
+            same[t] = True
+        return
+    for t in range(lo, hi):
+        r = region[base + t]
+        same[t] = (r > 0) & (region[base + t + o] == r)
+
+
+@_jit
+def grid_ascent(x, shape, deltas, offsets, region, up, kind, first, last):
+    """`graph_ascent` on the implicit grid graph, for the rows ``first..last-1`` (a row: the
+    pixels along the last axis), PIT flags only; with a non-empty `region`, pixels are
+    neighbours only within one positive region.
+
+    The steps must come nearest-first among the negative offsets, then the positive ones
+    in ascending order (`ascent_steps`): a tie is then won by the earlier of two pixels
+    with one comparison (``>=`` before the pixel, ``>`` after it), and each step is one
+    branch-free loop along the row.
+    """
+    ndim = shape.shape[0]
+    length = shape[ndim - 1]
+    ok = np.empty(offsets.shape[0], dtype=np.bool_)
+    best_x = np.empty(length, dtype=x.dtype)
+    best_o = np.empty(length, dtype=np.int64)
+    below = np.empty(length, dtype=np.bool_)
+    same = np.empty(length, dtype=np.bool_)
+    for row in range(first, last):
+        _row_steps(row, shape, deltas, ok)
+        base = row * length
+        xr = x[base : base + length]
+        for t in range(length):
+            best_x[t] = xr[t]
+            best_o[t] = 0
+            below[t] = False
+        for k in range(offsets.shape[0]):
+            if not ok[k]:
+                continue
+            o = offsets[k]
+            lo = max(0, -deltas[k, ndim - 1])
+            hi = min(length, length - deltas[k, ndim - 1])
+            _row_same(region, base, o, lo, hi, same)
+            # Slices indexed from 0: the loops vectorise (indexing x at base + o + t does not).
+            sm, bx, bo, bl = same[lo:hi], best_x[lo:hi], best_o[lo:hi], below[lo:hi]
+            xs, xv = x[base + o + lo : base + o + hi], xr[lo:hi]
+            if o < 0:
+                for t in range(hi - lo):
+                    xu = xs[t]
+                    better = sm[t] & (xu >= bx[t])
+                    bl[t] |= sm[t] & (xu < xv[t])
+                    bx[t] = xu if better else bx[t]
+                    bo[t] = o if better else bo[t]
+            else:
+                for t in range(hi - lo):
+                    xu = xs[t]
+                    better = sm[t] & (xu > bx[t])
+                    bl[t] |= sm[t] & (xu <= xv[t])
+                    bx[t] = xu if better else bx[t]
+                    bo[t] = o if better else bo[t]
+        for t in range(length):
+            up[base + t] = base + t + best_o[t]
+            kind[base + t] = 0 if below[t] else PIT
+
+
+@_pjit
+def grid_ascent_parallel(x, shape, deltas, offsets, region, up, kind):
+    """`grid_ascent` over every row, parallel over tasks of whole rows."""
+    length = shape[shape.shape[0] - 1]
+    n_rows = x.shape[0] // length
+    per_task = max(1, _TASK_PIXELS // length)
+    n_tasks = (n_rows + per_task - 1) // per_task
+    for task in nb.prange(n_tasks):
+        grid_ascent(x, shape, deltas, offsets, region, up, kind, task * per_task, min(n_rows, (task + 1) * per_task))
+
+
+@_jit
+def grid_saddles(x, shape, deltas, offsets, region, lab, steps, saddle, first, last):
+    """For the rows ``first..last-1``: bit k of ``steps[v]`` (words of 32 bits) whether the
+    neighbour at step k lies above `v` in another basin (`lab`), and ``saddle[v]`` whether
+    any does."""
+    ndim = shape.shape[0]
+    length = shape[ndim - 1]
+    ok = np.empty(offsets.shape[0], dtype=np.bool_)
+    same = np.empty(length, dtype=np.bool_)
+    for row in range(first, last):
+        _row_steps(row, shape, deltas, ok)
+        base = row * length
+        xr = x[base : base + length]
+        lr = lab[base : base + length]
+        bits = steps[base : base + length]
+        for t in range(length):
+            for w in range(steps.shape[1]):
+                bits[t, w] = 0
+        for k in range(offsets.shape[0]):
+            if not ok[k]:
+                continue
+            o = offsets[k]
+            lo = max(0, -deltas[k, ndim - 1])
+            hi = min(length, length - deltas[k, ndim - 1])
+            _row_same(region, base, o, lo, hi, same)
+            word = k >> 5
+            shift = np.uint32(k & 31)
+            sm, bt = same[lo:hi], bits[lo:hi]
+            xs, xv = x[base + o + lo : base + o + hi], xr[lo:hi]
+            ls, lv = lab[base + o + lo : base + o + hi], lr[lo:hi]
+            if o < 0:
+                for t in range(hi - lo):
+                    q = sm[t] & (ls[t] != lv[t]) & (xs[t] >= xv[t])
+                    bt[t, word] |= np.uint32(q) << shift
+            else:
+                for t in range(hi - lo):
+                    q = sm[t] & (ls[t] != lv[t]) & (xs[t] > xv[t])
+                    bt[t, word] |= np.uint32(q) << shift
+        for t in range(length):
+            found = False
+            for w in range(steps.shape[1]):
+                found |= bits[t, w] != 0
+            saddle[base + t] = found
+
+
+@_pjit
+def grid_saddles_parallel(x, shape, deltas, offsets, region, lab, steps, saddle):
+    """`grid_saddles` over every row, parallel over tasks of whole rows."""
+    length = shape[shape.shape[0] - 1]
+    n_rows = x.shape[0] // length
+    per_task = max(1, _TASK_PIXELS // length)
+    n_tasks = (n_rows + per_task - 1) // per_task
+    for task in nb.prange(n_tasks):
+        grid_saddles(
+            x, shape, deltas, offsets, region, lab, steps, saddle, task * per_task, min(n_rows, (task + 1) * per_task)
+        )
+
+
+@_jit
+def grid_saddle_records(offsets, lab, steps, nodes):
+    """Per saddle candidate (`nodes`, in index order: sequential reads): its basin and up to two
+    other basins it touches above it (the steps of its `steps` bits); -1: none, -2 in the
+    last column: more than two, read from `steps`. One row per candidate keeps the
+    union-find's reads in value order to one cache line each."""
+    rec = np.empty((nodes.shape[0], 3), dtype=lab.dtype)
+    for i in range(nodes.shape[0]):
+        v = nodes[i]
+        first, second = -1, -1
+        for k in range(offsets.shape[0]):
+            if (steps[v, k >> 5] >> np.uint32(k & 31)) & np.uint32(1):
+                b = lab[v + offsets[k]]
+                if b == first or b == second:
                     continue
-                if rank[u] < i:
-                    nbrs[count] = u
-                    count += 1
-        _enter(v, nbrs, count, rank, uf, size, peak, born, death, parent)
-    return born, death, _close_components(order, uf, born, death), parent
+                if first < 0:
+                    first = b
+                elif second < 0:
+                    second = b
+                else:
+                    second = -2
+                    break
+        rec[i, 0] = lab[v]
+        rec[i, 1] = first
+        rec[i, 2] = second
+    return rec
+
+
+@_jit
+def grid_basin_persistence(offsets, lab, top, steps, nodes, order, rec, pits, x):
+    """`graph_basin_persistence` on the implicit grid graph: the saddle candidates `nodes`
+    enter in `order` (positions into `nodes`), the basins each touches read from its row of
+    `rec` (`grid_saddle_records`), or from its `steps` bits when it touches more than two."""
+    uf, size, eldest, death, parent = _basin_state(top)
+    roots = np.empty(offsets.shape[0] + 1, dtype=np.int64)
+    for t in range(order.shape[0]):
+        i = order[t]
+        roots[0] = _find(uf, rec[i, 0])
+        count = 1
+        if rec[i, 2] == -2:
+            v = nodes[i]
+            for k in range(offsets.shape[0]):
+                if (steps[v, k >> 5] >> np.uint32(k & 31)) & np.uint32(1):
+                    count = _add_root(roots, count, _find(uf, lab[v + offsets[k]]))
+        else:
+            for c in range(1, 3):
+                if rec[i, c] >= 0:
+                    count = _add_root(roots, count, _find(uf, rec[i, c]))
+        if count > 1:
+            _merge_at(nodes[i], roots, count, x, lab, uf, size, eldest, death, parent)
+    return death, _close_basins(x, lab, uf, pits, death), parent
 
 
 @_jit

@@ -91,17 +91,24 @@ def prominence(graph, x, *, return_saddle=False, border=None):
     With the total order "value descending, node index ascending" (ties are
     broken by index, the same on every run):
 
-    1. Sort the nodes (``np.argsort`` plus a pass that orders equal values by
-       index) -- O(n log n).
-    2. Add them one by one (union-find by size with path halving). A node
-       none of whose neighbours is in yet starts a new component: a peak,
-       born at its value. A node that joins several components is their
-       saddle: all but the one with the highest peak die there (elder rule),
-       and each dying peak gets prominence ``x[peak] - x[saddle]`` and as
-       parent the highest peak of the merged component -- O(E α(n)).
-    3. The highest peak of each connected component never dies: its
-       prominence is the component's maximum minus its minimum, with no
-       saddle and no parent (-1).
+    1. Ascent: every node points to its highest neighbour above it; a node
+       with none is a peak. Following the pointers labels every node with
+       the peak it climbs to, its basin -- O(n + E), parallel over nodes.
+    2. A node joins components of the superlevel set only where a neighbour
+       above it lies in another basin: these saddle candidates alone are
+       sorted (value descending, index ascending) -- O(E + s log s) for s
+       candidates; every other node just joins its basin.
+    3. The candidates enter in that order, with a union-find (by size, path
+       halving) over basins, not nodes. A candidate that joins several
+       components is their saddle: all but the one with the highest peak
+       die there (elder rule), and each dying peak gets prominence
+       ``x[peak] - x[saddle]`` and as parent the highest peak of the merged
+       component. This is the union-find over all nodes in sorted order,
+       with the steps that merge nothing left out: the same bars, saddles
+       and parents.
+    4. The highest peak of each connected component never dies: its
+       prominence is the component's maximum minus its minimum (the lowest
+       node with no neighbour below it), with no saddle and no parent (-1).
 
     Only the representative of a plateau -- its lowest index -- can have a
     nonzero prominence; its other members, and every node that is not a
@@ -164,12 +171,92 @@ def _check_flag(value, name):
     return bool(value)
 
 
+# Below this many nodes the ascent and saddle passes run on one thread: waking the thread pool
+# costs more than they take (and a scheduler time slice on a loaded machine).
+_PARALLEL_NODES = 1 << 16
+
+
 def graph_prominence(g, a):
-    """`Prominence` of 1-D, NaN-free values `a` on the undirected reading of `g`."""
+    """`Prominence` of 1-D, NaN-free values `a` on the undirected reading of `g`.
+
+    By ascent basins (`_peak_kernels.graph_ascent`): only the saddle candidates are sorted
+    and only basins enter the union-find.
+    """
     indptr, indices, _ = g.neighbors("both")
+    x = kernel_values(a)
+    n = x.shape[0]
+    up, kind, lab, saddle = work_arrays(n)
+    if n >= _PARALLEL_NODES:
+        _peak_kernels.graph_ascent_parallel(indptr, indices, x, up, kind)
+    else:
+        _peak_kernels.graph_ascent(indptr, indices, x, up, kind, 0, n)
+    top = _peak_kernels.ascent_basins(up, lab)
+    other = np.empty(indices.shape[0], dtype=lab.dtype)
+    if n >= _PARALLEL_NODES:
+        _peak_kernels.graph_saddles_parallel(indptr, indices, x, lab, kind, other, saddle)
+    else:
+        _peak_kernels.graph_saddles(indptr, indices, x, lab, kind, other, saddle, 0, n)
+    death, essential, parent = _peak_kernels.graph_basin_persistence(
+        indptr, lab, top, other, in_order(a, saddle), np.flatnonzero(kind & _peak_kernels.PIT), x
+    )
+    return finish(a, top, death, essential, parent)
+
+
+def grid_prominence(flat, shape, deltas, offsets, region):
+    """`graph_prominence` of the raveled image `flat` on the implicit grid graph of `shape`
+    (steps `deltas`, raveled `offsets`; with a non-empty `region`, edges only within one
+    positive region): no adjacency is built, and each pass runs along image rows."""
+    x = flat if flat.dtype in (np.uint8, np.uint16) else kernel_values(flat)
+    deltas, offsets = ascent_steps(deltas, offsets)
+    n = x.shape[0]
+    up, kind, lab, saddle = work_arrays(n)
+    args = (x, shape, deltas, offsets, region)
+    rows = n // shape[-1] if n else 0
+    if n >= _PARALLEL_NODES:
+        _peak_kernels.grid_ascent_parallel(*args, up, kind)
+    else:
+        _peak_kernels.grid_ascent(*args, up, kind, 0, rows)
+    top = _peak_kernels.ascent_basins(up, lab)
+    steps = np.empty((n, (offsets.shape[0] + 31) // 32), dtype=np.uint32)
+    if n >= _PARALLEL_NODES:
+        _peak_kernels.grid_saddles_parallel(*args, lab, steps, saddle)
+    else:
+        _peak_kernels.grid_saddles(*args, lab, steps, saddle, 0, rows)
+    nodes = np.flatnonzero(saddle)
+    rec = _peak_kernels.grid_saddle_records(offsets, lab, steps, nodes)
+    death, essential, parent = _peak_kernels.grid_basin_persistence(
+        offsets, lab, top, steps, nodes, descending_order(flat[nodes]), rec, np.flatnonzero(kind & _peak_kernels.PIT), x
+    )
+    return finish(flat, top, death, essential, parent)
+
+
+def ascent_steps(deltas, offsets):
+    """The steps in the order `_peak_kernels.grid_ascent` needs: negative offsets nearest
+    first, then positive ones ascending."""
+    order = np.lexsort((np.abs(offsets), offsets > 0))
+    return np.ascontiguousarray(deltas[order]), np.ascontiguousarray(offsets[order])
+
+
+def sorted_prominence(indptr, indices, a):
+    """`graph_prominence` by the plain sorted union-find (`_peak_kernels.superlevel_persistence`):
+    every node sorted and entered. The reference the basin path is tested against."""
     order = compact(descending_order(a))
     born, death, essential, parent = _peak_kernels.superlevel_persistence(indptr, indices, order)
-    return finish(a, born, death, essential, parent)
+    peaks = np.flatnonzero(born)
+    return finish(a, peaks, death[peaks], essential[peaks], parent[peaks])
+
+
+def work_arrays(n):
+    """Per-node work arrays of the basin passes: `up` and `lab` (int32 when every index fits:
+    half the bytes of the random reads), `kind` flags and the `saddle` mask."""
+    index = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    return np.empty(n, dtype=index), np.empty(n, dtype=np.uint8), np.empty(n, dtype=index), np.empty(n, dtype=bool)
+
+
+def in_order(a, mask):
+    """The nodes of `mask`, in the total order (value of `a` descending, index ascending)."""
+    nodes = np.flatnonzero(mask)
+    return nodes[descending_order(a[nodes])]
 
 
 def border_mask(border, n):
@@ -202,7 +289,7 @@ def wall_prominence(indptr, indices, a, wall):
     level = np.empty_like(step)
     level[order] = np.cumsum(step)
     death, essential, parent = _peak_kernels.wall_persistence(indptr, indices, order, level, wall)
-    return finish(a, np.ones(a.shape[0], dtype=bool), death, essential, parent)
+    return finish(a, np.arange(a.shape[0]), death, essential, parent)
 
 
 def descending_order(a):
@@ -242,16 +329,16 @@ def prominence_dtype(dtype):
     return np.dtype(np.float64 if dtype.kind == "f" else np.uint64 if dtype.kind == "u" else np.int64)
 
 
-def finish(a, born, death, essential, parent):
-    """Prominence values and -1-masked saddle/parent from `superlevel_persistence`'s output."""
+def finish(a, peaks, death, essential, parent):
+    """Per-node `Prominence` from a persistence kernel's output per peak: the `peaks` (nodes),
+    the node where each dies (`death`: its saddle, or its component's minimum when
+    `essential`) and its `parent`."""
     n = a.shape[0]
-    xv = kernel_values(a)
-    peaks = np.flatnonzero(born)
-    low = death[peaks]
+    top, low = kernel_values(a[peaks]), kernel_values(a[death])
     out_dtype = prominence_dtype(a.dtype)
-    if xv.dtype == np.int64:
+    if top.dtype == np.int64:
         # x[peak] >= x[low], so the difference is exact modulo 2**64 in uint64.
-        diff = xv[peaks].view(np.uint64) - xv[low].view(np.uint64)
+        diff = top.view(np.uint64) - low.view(np.uint64)
         if diff.size and diff.max() > np.iinfo(np.int64).max:
             raise OverflowError(
                 f"`x` spans more than the int64 range (prominence up to {int(diff.max())}); "
@@ -259,13 +346,13 @@ def finish(a, born, death, essential, parent):
             )
         diff = diff.astype(np.int64)
     else:
-        top, bottom = xv[peaks], xv[low]
         with np.errstate(invalid="ignore"):  # inf - inf: an infinite plateau or component, 0
-            diff = np.where(top == bottom, xv.dtype.type(0), top - bottom)
+            diff = np.where(top == low, top.dtype.type(0), top - low)
     prom = np.zeros(n, dtype=out_dtype)
     prom[peaks] = diff
-    real = np.zeros(n, dtype=bool)
-    real[peaks] = (diff > 0) & ~essential[peaks]
-    saddle = np.where(real, death, -1)
-    parent = np.where(real, parent, -1)
-    return Prominence(prom, saddle, parent)
+    real = (diff > 0) & ~essential
+    saddle = np.full(n, -1, dtype=np.int64)
+    saddle[peaks[real]] = death[real]
+    parents = np.full(n, -1, dtype=np.int64)
+    parents[peaks[real]] = parent[real]
+    return Prominence(prom, saddle, parents)

@@ -691,9 +691,10 @@ def prominence(image, *, connectivity=None, labels=None, return_saddle=False, bo
 
     Notes
     -----
-    Pixels sorted by value descending, ties in row-major order (a stable
-    radix sort for 8- and 16-bit images), then one union-find pass over the
-    pixels and their neighbours -- O(n log n + n K α(n)).
+    `graphmax.prominence`'s basins on the implicit grid (ties in row-major
+    order): the ascent and saddle passes run along image rows, and only the
+    saddle candidates (pixels with a higher neighbour in another basin) are
+    sorted and enter the union-find -- O(n K + s log s) for s candidates.
 
     Examples
     --------
@@ -705,8 +706,7 @@ def prominence(image, *, connectivity=None, labels=None, return_saddle=False, bo
     >>> prominence(np.array([2.8, 3, 1, 5]), border=True)   # scipy.signal.peak_prominences' values
     array([0. , 0.2, 0. , 0. ])
     """
-    from . import _peak_kernels
-    from ._prominence import Prominence, compact, descending_order, finish
+    from ._prominence import Prominence, grid_prominence
 
     a = _as_image(image)
     if a.dtype.kind == "f" and a.size and np.isnan(a).any():
@@ -719,13 +719,9 @@ def prominence(image, *, connectivity=None, labels=None, return_saddle=False, bo
     if border:
         result = _walled_prominence(flat, a.shape, connectivity, lab)
     else:
-        deltas, _ = _neighbour_offsets(a.shape, connectivity)
-        order = compact(descending_order(flat))
+        deltas, offsets = _neighbour_offsets(a.shape, connectivity)
         region = np.zeros(0, dtype=np.int64) if lab is None else np.maximum(lab, 0).ravel()
-        born, death, essential, parent = _peak_kernels.grid_superlevel_persistence(
-            np.array(a.shape, dtype=np.int64), deltas, order, region
-        )
-        result = finish(flat, born, death, essential, parent)
+        result = grid_prominence(flat, np.array(a.shape, dtype=np.int64), deltas, offsets, region)
     result = Prominence(*(r.reshape(a.shape) for r in result))
     return result if return_saddle else result.prominence
 

@@ -42,8 +42,11 @@ def test_quick_run_writes_every_file(quick_run):
 def test_quick_run_includes_peaks(quick_run):
     _, out = quick_run
     report = json.loads((out / "speed.json").read_text())
-    compared = [r for r in report["peaks"] if r["peer"] is not None]
+    compared = [r for r in report["peaks"] if r["method"].startswith("grid.find_peaks")]
     assert compared and all(r["check"] == "identical coordinates and order" for r in compared)
+    pytest.importorskip("gudhi")
+    bars = [r for r in report["peaks"] if "GUDHI" in r["case"]]  # issue 17's prominence rows
+    assert len(bars) == 2 and all(r["check"] == "finite bars equal to GUDHI's" for r in bars)
     assert any(r["metric"].startswith("peak_local_max / grid.find_peaks") for r in report["headline"])
 
 
