@@ -258,8 +258,6 @@ def _run_maxima(args):
         from .distributed._cli import run_dask
 
         return run_dask(args, "maxima")
-    import numpy as np
-
     from . import local_maxima, local_minima
     from .io import dump_result, write_result
 

@@ -528,13 +528,7 @@ def read_values(path, *, column=None, names=None, delimiter=None):
     >>> read_values(p, names=["ann", "bob", "cy"])
     array([1, 2, 3])
     """
-    path = _check_file(path, "values")
-    ext = _extension(path)
-    if ext not in _VALUE_FORMATS:
-        raise ValueError(
-            f"cannot tell the format of values file {path!r} from its extension {ext!r}; "
-            f"expected one of {sorted(_VALUE_FORMATS)}"
-        )
+    path = _values_file(path, "values")
     if names is not None:
         names = list(names)
     ids, values, linenos = _read_node_values(path, column, delimiter)
@@ -544,6 +538,18 @@ def read_values(path, *, column=None, names=None, delimiter=None):
             raise ValueError(f"{where} has {values.shape[0]} values, but the graph has {len(names)} nodes")
         return values
     return _map_to_nodes(ids, values, linenos, names, where)
+
+
+def _values_file(path, role):
+    """`path` checked as an existing file of one of the value formats (read in the `role` of the message)."""
+    path = _check_file(path, role)
+    ext = _extension(path)
+    if ext not in _VALUE_FORMATS:
+        raise ValueError(
+            f"cannot tell the format of {role} file {path!r} from its extension {ext!r}; "
+            f"expected one of {sorted(_VALUE_FORMATS)}"
+        )
+    return path
 
 
 def _read_node_values(path, column, delimiter):
@@ -576,13 +582,8 @@ def values_for_graph(graph, path, *, column=None, role="values", add_nodes=True)
         The graph (with the isolated nodes added, if any), every node's label,
         and the values in node order.
     """
-    path = _check_file(path, role)
+    path = _values_file(path, role)
     where = f"{role} file {path!r}"
-    ext = _extension(path)
-    if ext not in _VALUE_FORMATS:
-        raise ValueError(
-            f"cannot tell the format of {where} from its extension {ext!r}; expected one of {sorted(_VALUE_FORMATS)}"
-        )
     ids, values, linenos = _read_node_values(path, column, None)
     labels = list(range(graph.n)) if graph.names is None else list(graph.names)
     if ids is None:
@@ -765,32 +766,7 @@ def _map_to_nodes(ids, values, linenos, names, where):
         out = np.empty_like(values)
         out[as_int] = values
         return out
-    index = {}
-    for i, name in enumerate(names):
-        index.setdefault(str(name), i)
-    if len(index) != len(names):
-        raise ValueError("graph node labels are not unique as text, so values cannot be matched by node id")
-    position = np.fromiter((index.get(s, -1) for s in ids), dtype=np.int64, count=ids.shape[0])
-    unknown = np.flatnonzero(position < 0)
-    if unknown.size:
-        shown = ", ".join(f"{str(ids[i])!r} (line {linenos[i]})" for i in unknown[:5])
-        raise ValueError(f"{where}: {unknown.size} node id(s) are not nodes of the graph: {shown}")
-    seen = np.full(len(names), -1, dtype=np.int64)
-    for i, p in enumerate(position):
-        if seen[p] >= 0:
-            lines = f"lines {linenos[seen[p]]} and {linenos[i]}"
-            raise ValueError(f"{where}: node {str(ids[i])!r} has more than one value ({lines})")
-        seen[p] = i
-    missing = np.flatnonzero(seen < 0)
-    if missing.size:
-        shown = ", ".join(repr(names[i]) for i in missing[:5])
-        more = ", ..." if missing.size > 5 else ""
-        raise ValueError(
-            f"{where} gives no value for {missing.size} of the graph's {len(names)} nodes: {shown}{more}"
-        )
-    out = np.empty_like(values)
-    out[position] = values
-    return out
+    return _keyed(list(names), ids, values, linenos, where, add_nodes=False)[0]
 
 
 # -- results ---------------------------------------------------------------------

@@ -22,7 +22,6 @@ import torch
 from torch_geometric.data import Data
 
 from .._graph import Graph, as_graph, from_edges, from_mesh, from_points
-from .._maxima import local_maxima
 from ..grid import grid_adjacency
 from ..grid import local_maxima as grid_local_maxima
 from .targets import Target
