@@ -10,7 +10,6 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ._grid_kernels import _coords, _inside, _strides
 from ._kernels import _bfs_ball, _dijkstra_ball, _find
 
 from ._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
@@ -187,13 +186,7 @@ def _enter(v, nbrs, count, rank, uf, size, peak, born, death, parent):
             p = peak[r]
             death[p] = v
             parent[p] = elder
-            if size[r] > size[root]:  # union by size
-                uf[root] = r
-                size[r] += size[root]
-                root = r
-            else:
-                uf[r] = root
-                size[root] += size[r]
+            root = _union_by_size(uf, size, root, r)
             peak[root] = elder
 
 
@@ -318,6 +311,18 @@ def wall_persistence(indptr, indices, order, level, wall):
 # Flags of `kind` (per node, set by the ascent pass).
 PIT = 1  # no neighbour below it: a local minimum of the total order
 FORK = 2  # two or more neighbours above it: it may join two basins
+
+
+@_jit
+def _union_by_size(uf, size, a, b):
+    """Join the union-find roots `a` and `b` (the smaller tree under the larger); the new root."""
+    if size[b] > size[a]:
+        uf[a] = b
+        size[b] += size[a]
+        return b
+    uf[b] = a
+    size[a] += size[b]
+    return a
 
 
 @_jit
@@ -461,13 +466,7 @@ def _merge_at(v, roots, count, x, lab, uf, size, eldest, death, parent):
         p = lab[eldest[r]]
         death[p] = v
         parent[p] = elder
-        if size[r] > size[root]:  # union by size
-            uf[root] = r
-            size[r] += size[root]
-            root = r
-        else:
-            uf[r] = root
-            size[root] += size[r]
+        root = _union_by_size(uf, size, root, r)
     eldest[root] = elder
 
 

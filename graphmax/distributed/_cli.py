@@ -32,6 +32,8 @@ _REFUSED = {
 
 def add_dask_options(parser, command):
     """Declare ``--dask`` and its options on the `command` ("maxima" or "peaks") subparser."""
+    from ..cli import _int_at_least  # the command line's own integer type
+
     group = parser.add_argument_group(
         "on Dask (graphs larger than memory; needs graphmax[dist])",
         "With --dask, GRAPH is a Parquet edge table (path or glob, columns --edge-columns) and VALUES a "
@@ -40,7 +42,7 @@ def add_dask_options(parser, command):
         + "-o names the output folder of Parquet parts (required).",
     )
     group.add_argument("--dask", action=_DaskFlag, help="run on Dask (graphmax.distributed)")
-    group.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+    group.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
                        help="worker processes of the LocalCluster started for the run (default: Dask's choice)")
     group.add_argument("--memory-per-worker", default=None, metavar="SIZE",
                        help="memory limit of each worker, e.g. 2GB (default: Dask's share of the RAM)")
@@ -62,16 +64,6 @@ class _DaskFlag(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         namespace.dask = True
         namespace.output_files = ()
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
 
 
 def run_dask(args, command):

@@ -19,7 +19,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-_jit = nb.njit(cache=True, nogil=True)
+from .._kernels import _find, _union
+
+# graphmax's own decorator: kernels safe under every threading layer (graphmax._threading).
+from .._threading import jit as _jit
 
 # Per-node flags of `relation_flags`: some neighbour is higher, equal, lower.
 HIGHER = np.uint8(1)
@@ -125,24 +128,10 @@ def second_hop_pairs(m, u, x, indptr, keys):
 
 
 @_jit
-def _find(parent, v):
-    while parent[v] != v:
-        parent[v] = parent[parent[v]]
-        v = parent[v]
-    return v
-
-
-@_jit
 def union_all(parent, pairs):
-    """Union-find over `pairs` into `parent` (the smaller root wins)."""
+    """Union-find over `pairs` into `parent` (the smaller root wins: `graphmax._kernels._union`)."""
     for k in range(pairs.shape[0]):
-        ru = _find(parent, pairs[k, 0])
-        rv = _find(parent, pairs[k, 1])
-        if ru != rv:
-            if ru < rv:
-                parent[rv] = ru
-            else:
-                parent[ru] = rv
+        _union(parent, pairs[k, 0], pairs[k, 1])
 
 
 @_jit
