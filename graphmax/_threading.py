@@ -87,7 +87,7 @@ class _LockedDispatcher(CPUDispatcher):
 
     def __call__(self, *args, **kwargs):
         with KERNEL_LOCK:
-            return super().__call__(*args, **kwargs)
+            return CPUDispatcher.__call__(self, *args, **kwargs)
 
 
 class _SizeLane(CPUDispatcher):
@@ -101,6 +101,9 @@ class _SizeLane(CPUDispatcher):
     the same result), calling the serial builds of the kernels it calls. A
     serial kernel that reaches no parallel one (found on its first call)
     drops this lane and is numba's plain dispatcher from then on.
+
+    The base calls name their class (no zero-argument ``super()``): another
+    thread may swap ``__class__`` while this call runs.
     """
 
     def __call__(self, *args):
@@ -115,7 +118,7 @@ class _SizeLane(CPUDispatcher):
         try:
             if largest < SERIAL_BELOW:
                 return _serial_build(self)(*args)
-            return super().__call__(*args)
+            return CPUDispatcher.__call__(self, *args)
         except SystemError as error:  # Ctrl-C during the kernel: see graphmax._interrupt
             raise_carried_interrupt(error)
             raise
@@ -124,7 +127,7 @@ class _SizeLane(CPUDispatcher):
 class _SizeLaneLocked(_SizeLane):
     def __call__(self, *args):
         with KERNEL_LOCK:
-            return super().__call__(*args)
+            return _SizeLane.__call__(self, *args)
 
 
 def _kernel_callees(func):

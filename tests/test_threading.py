@@ -137,3 +137,18 @@ def test_a_serial_kernel_that_calls_a_parallel_one_gets_the_lane_too():
         build = _threading._serial_build(kernel)
         for name, callee in _threading._kernel_callees(build.py_func).items():
             assert not getattr(callee, "_graphmax_parallel", False), (kernel, name)
+
+
+def test_a_call_survives_another_thread_dropping_the_lane(monkeypatch):
+    """The state a concurrent first call leaves: the kernel's class was swapped to numba's plain
+    dispatcher (no parallel callee) while this thread is inside the lane's __call__."""
+
+    def kernel(a):
+        return a.sum()
+
+    monkeypatch.setattr(_threading, "threadsafe_layer", lambda: False)
+    dispatcher = _threading.jit(kernel)
+    a = np.arange(4.0)
+    dispatcher.__class__ = _threading._LockedDispatcher  # what the other thread's first call did
+    assert _threading._SizeLaneLocked.__call__(dispatcher, a) == 6.0
+    assert _threading._SizeLane.__call__(dispatcher, a) == 6.0
