@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from . import _peak_kernels
+from ._kernels import peaks as peak_kernels
 from ._graph import Graph, _check_direction, _rows
 from ._interrupt import interruptible
 from ._maxima import _ball_csr, _check_int, _check_radius, _resolve_ball, local_maxima
@@ -483,9 +483,9 @@ def _spaced(g, candidates, spacing, direction):
         if hops == 0:
             return np.ones(candidates.shape[0], dtype=bool)
         indptr, indices, _ = g.neighbors(reverse)
-        return _peak_kernels.suppress_hops(indptr, indices, candidates, hops)
+        return peak_kernels.suppress_hops(indptr, indices, candidates, hops)
     indptr, indices, weights = g.neighbors(reverse)
-    return _peak_kernels.suppress_radius(indptr, indices, weights, candidates, radius)
+    return peak_kernels.suppress_radius(indptr, indices, weights, candidates, radius)
 
 
 def _rank_in_group(group):

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _peak_kernels
+from ._kernels import persistence
 from ._values import graph_and_values, kernel_values
 
 __all__ = ["Prominence", "prominence"]
@@ -179,7 +179,7 @@ _PARALLEL_NODES = 1 << 16
 def graph_prominence(g, a):
     """`Prominence` of 1-D, NaN-free values `a` on the undirected reading of `g`.
 
-    By ascent basins (`_peak_kernels.graph_ascent`): only the saddle candidates are sorted
+    By ascent basins (`persistence.graph_ascent`): only the saddle candidates are sorted
     and only basins enter the union-find.
     """
     indptr, indices, _ = g.neighbors("both")
@@ -187,17 +187,17 @@ def graph_prominence(g, a):
     n = x.shape[0]
     up, kind, lab, saddle = work_arrays(n)
     if n >= _PARALLEL_NODES:
-        _peak_kernels.graph_ascent_parallel(indptr, indices, x, up, kind)
+        persistence.graph_ascent_parallel(indptr, indices, x, up, kind)
     else:
-        _peak_kernels.graph_ascent(indptr, indices, x, up, kind, 0, n)
-    top = _peak_kernels.ascent_basins(up, lab)
+        persistence.graph_ascent(indptr, indices, x, up, kind, 0, n)
+    top = persistence.ascent_basins(up, lab)
     other = np.empty(indices.shape[0], dtype=lab.dtype)
     if n >= _PARALLEL_NODES:
-        _peak_kernels.graph_saddles_parallel(indptr, indices, x, lab, kind, other, saddle)
+        persistence.graph_saddles_parallel(indptr, indices, x, lab, kind, other, saddle)
     else:
-        _peak_kernels.graph_saddles(indptr, indices, x, lab, kind, other, saddle, 0, n)
-    death, essential, parent = _peak_kernels.graph_basin_persistence(
-        indptr, lab, top, other, in_order(a, saddle), np.flatnonzero(kind & _peak_kernels.PIT), x
+        persistence.graph_saddles(indptr, indices, x, lab, kind, other, saddle, 0, n)
+    death, essential, parent = persistence.graph_basin_persistence(
+        indptr, lab, top, other, in_order(a, saddle), np.flatnonzero(kind & persistence.PIT), x
     )
     return finish(a, top, death, essential, parent)
 
@@ -213,35 +213,35 @@ def grid_prominence(flat, shape, deltas, offsets, region):
     args = (x, shape, deltas, offsets, region)
     rows = n // shape[-1] if n else 0
     if n >= _PARALLEL_NODES:
-        _peak_kernels.grid_ascent_parallel(*args, up, kind)
+        persistence.grid_ascent_parallel(*args, up, kind)
     else:
-        _peak_kernels.grid_ascent(*args, up, kind, 0, rows)
-    top = _peak_kernels.ascent_basins(up, lab)
+        persistence.grid_ascent(*args, up, kind, 0, rows)
+    top = persistence.ascent_basins(up, lab)
     steps = np.empty((n, (offsets.shape[0] + 31) // 32), dtype=np.uint32)
     if n >= _PARALLEL_NODES:
-        _peak_kernels.grid_saddles_parallel(*args, lab, steps, saddle)
+        persistence.grid_saddles_parallel(*args, lab, steps, saddle)
     else:
-        _peak_kernels.grid_saddles(*args, lab, steps, saddle, 0, rows)
+        persistence.grid_saddles(*args, lab, steps, saddle, 0, rows)
     nodes = np.flatnonzero(saddle)
-    rec = _peak_kernels.grid_saddle_records(offsets, lab, steps, nodes)
-    death, essential, parent = _peak_kernels.grid_basin_persistence(
-        offsets, lab, top, steps, nodes, descending_order(flat[nodes]), rec, np.flatnonzero(kind & _peak_kernels.PIT), x
+    rec = persistence.grid_saddle_records(offsets, lab, steps, nodes)
+    death, essential, parent = persistence.grid_basin_persistence(
+        offsets, lab, top, steps, nodes, descending_order(flat[nodes]), rec, np.flatnonzero(kind & persistence.PIT), x
     )
     return finish(flat, top, death, essential, parent)
 
 
 def ascent_steps(deltas, offsets):
-    """The steps in the order `_peak_kernels.grid_ascent` needs: negative offsets nearest
+    """The steps in the order `persistence.grid_ascent` needs: negative offsets nearest
     first, then positive ones ascending."""
     order = np.lexsort((np.abs(offsets), offsets > 0))
     return np.ascontiguousarray(deltas[order]), np.ascontiguousarray(offsets[order])
 
 
 def sorted_prominence(indptr, indices, a):
-    """`graph_prominence` by the plain sorted union-find (`_peak_kernels.superlevel_persistence`):
+    """`graph_prominence` by the plain sorted union-find (`persistence.superlevel_persistence`):
     every node sorted and entered. The reference the basin path is tested against."""
     order = compact(descending_order(a))
-    born, death, essential, parent = _peak_kernels.superlevel_persistence(indptr, indices, order)
+    born, death, essential, parent = persistence.superlevel_persistence(indptr, indices, order)
     peaks = np.flatnonzero(born)
     return finish(a, peaks, death[peaks], essential[peaks], parent[peaks])
 
@@ -288,7 +288,7 @@ def wall_prominence(indptr, indices, a, wall):
     step[1:] = ranked[1:] != ranked[:-1]  # -0.0 == 0.0: one level
     level = np.empty_like(step)
     level[order] = np.cumsum(step)
-    death, essential, parent = _peak_kernels.wall_persistence(indptr, indices, order, level, wall)
+    death, essential, parent = persistence.wall_persistence(indptr, indices, order, level, wall)
     return finish(a, np.arange(a.shape[0]), death, essential, parent)
 
 
@@ -296,7 +296,7 @@ def descending_order(a):
     """Positions by value descending, ties by position ascending (int64 (n,)); -0.0 equals 0.0.
 
     8- and 16-bit integers and bool: numpy's stable radix sort of the
-    bit-flipped values. Others: `_peak_kernels.packed_descending_keys` (the
+    bit-flipped values. Others: `persistence.packed_descending_keys` (the
     value's top bits and the position in one uint64) sorted by ``np.sort``,
     then `fix_packed_order` for values that share those top bits -- exact,
     and ~3x faster than ``np.argsort(kind="stable")`` (timsort).
@@ -309,13 +309,13 @@ def descending_order(a):
     v = kernel_values(a)
     if v.dtype == np.float64:
         v = v + 0.0  # -0.0 + 0.0 == +0.0: one bit pattern for zero (and a copy: `a` is never touched)
-        kind = _peak_kernels.FLOAT_BITS
+        kind = persistence.FLOAT_BITS
     else:
-        kind = _peak_kernels.INT_BITS if v.dtype == np.int64 else _peak_kernels.UINT_BITS
+        kind = persistence.INT_BITS if v.dtype == np.int64 else persistence.UINT_BITS
     bits_of = v.view(np.uint64)
     bits = max(1, int(v.shape[0] - 1).bit_length())
-    keys = np.sort(_peak_kernels.packed_descending_keys(bits_of, kind, bits))
-    return _peak_kernels.fix_packed_order(keys, bits_of, kind, bits)
+    keys = np.sort(persistence.packed_descending_keys(bits_of, kind, bits))
+    return persistence.fix_packed_order(keys, bits_of, kind, bits)
 
 
 def compact(order):

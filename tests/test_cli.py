@@ -310,7 +310,8 @@ def test_console_script(tmp_path):
 
 # -- warmup ------------------------------------------------------------------------------------
 def test_warm_up_loads_the_kernels_of_both_value_dtypes():
-    from graphmax import _grid_kernels, _kernels
+    from graphmax import _kernels
+    from graphmax._kernels import grid as grid_kernels
 
     seen = []
     steps = graphmax.warm_up(progress=lambda step, seconds: seen.append((step, seconds)))
@@ -324,7 +325,7 @@ def test_warm_up_loads_the_kernels_of_both_value_dtypes():
         raw_dtypes = {str(sig[3].dtype) for sig in signatures(_kernels.raw_both_compare)}
         assert {str(sig[2].dtype) for sig in signatures(_kernels.edge_compare)} >= {"float64", "int64"}, build
         assert {"float64", "int64"} <= raw_dtypes, build
-    assert any(str(sig[0].dtype) == "uint8" for sig in _grid_kernels.classify.signatures)
+    assert any(str(sig[0].dtype) == "uint8" for sig in grid_kernels.classify.signatures)
 
 
 def test_warm_up_rejects_a_progress_that_is_not_callable():

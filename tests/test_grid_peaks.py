@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from graphmax import _peak_kernels, grid
+from graphmax import grid
+from graphmax._kernels import footprint as footprint_kernels, peaks as peak_kernels
 from graphmax._prominence import prominence
 
 skimage_feature = pytest.importorskip("skimage.feature")
@@ -145,17 +146,17 @@ def test_box_fast_path_equals_the_general_footprint_kernel():
         img = rng.integers(0, 5, shape).astype(np.float64)
         x = img.ravel()
         shp = np.array(shape, dtype=np.int64)
-        flat, values, n_raw = _peak_kernels.box_candidates(
+        flat, values, n_raw = footprint_kernels.box_candidates(
             x, shp, np.array(before), np.array(after), np.zeros(len(shape), dtype=np.int64), 0.0, False, False)
-        parallel = _peak_kernels.box_candidates(
+        parallel = footprint_kernels.box_candidates(
             x, shp, np.array(before), np.array(after), np.zeros(len(shape), dtype=np.int64), 0.0, False, True)
         for a, b in zip((flat, values, n_raw), parallel):
             np.testing.assert_array_equal(a, b)
         steps = np.array([d for d in np.ndindex(*[b + a + 1 for b, a in zip(before, after)])]) - np.array(before)
         steps = steps[np.any(steps != 0, axis=1)].astype(np.int64)
         strides = np.cumprod((1,) + shape[:0:-1])[::-1]
-        raw, n_raw2 = _peak_kernels.footprint_candidates(x, shp, steps, steps @ strides, True, False)
-        raw_p, n_raw_p = _peak_kernels.footprint_candidates(x, shp, steps, steps @ strides, True, True)
+        raw, n_raw2 = footprint_kernels.footprint_candidates(x, shp, steps, steps @ strides, True, False)
+        raw_p, n_raw_p = footprint_kernels.footprint_candidates(x, shp, steps, steps @ strides, True, True)
         np.testing.assert_array_equal(raw, raw_p)
         assert n_raw2 == n_raw_p
         np.testing.assert_array_equal(flat, np.flatnonzero(raw))
@@ -174,7 +175,7 @@ def test_spacing_kernel_against_brute_force():
     for p in (1.0, 2.0, 3.0, np.inf):
         for spacing in (1, 2, 5):
             coords = rng.integers(0, 30, (200, 2)).astype(np.int64)
-            keep = _peak_kernels.spacing_greedy(coords, spacing, p, -1)
+            keep = peak_kernels.spacing_greedy(coords, spacing, p, -1)
             kept = []
             for i, c in enumerate(coords):
                 if all(np.linalg.norm(c - coords[k], ord=p) >= spacing for k in kept):

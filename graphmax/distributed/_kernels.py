@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .._kernels import _find, _union
+from .._kernels.core import _find, _union
 
 # graphmax's own decorator: kernels safe under every threading layer (graphmax._threading).
 from .._threading import jit as _jit

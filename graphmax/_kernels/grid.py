@@ -1,10 +1,11 @@
-"""Compiled kernels of the image path (numba): local maxima over the implicit grid graph.
+"""Local maxima over the implicit grid graph of an image (numba).
 
 The image is seen raveled (row-major) with a list of neighbour offsets; a
 neighbour outside the image simply does not exist (no padding, no copy).
-Like `_kernels`, they see only flat, already-normalised arrays and never
-validate. Value dtypes: float64, int64, uint64 (`_values.kernel_values`),
-plus uint8 and uint16 kept as they are (see `grid._pixel_values`).
+Like every graphmax kernel they see only flat, already-normalised arrays and
+never validate. Value dtypes: float64, int64, uint64
+(`_values.kernel_values`), plus uint8 and uint16 kept as they are (see
+`grid._pixel_values`).
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
+from .._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
 
-# Per-pixel states of `classify` / `resolve_plateaus`. After `resolve_plateaus`
+
+# Per-pixel states of `classify` / `fill_plateaus`. After `fill_plateaus`
 # only NOT_MAX and MAX remain, so the state array *is* the boolean mask.
 NOT_MAX = 0  # this pixel's plateau is not a maximum: a higher neighbour, a forbidden border, NaN, too few neighbours
 MAX = 1  # a maximum
 CANDIDATE = 2  # interior pixel, no higher neighbour but an equal one: its plateau decides (plateau mode)
 BORDER_CANDIDATE = 3  # the same on the image border (its neighbours need bounds checks)
-QUEUED = 4  # a candidate in the flood fill now running (resolve_plateaus only)
+QUEUED = 4  # a candidate in the flood fill now running (fill_plateaus only)
 BORDER_QUEUED = 5  # a border candidate in the flood fill now running
 DEFERRED = 6  # a candidate whose plateau leaves its band: left to the sequential fill
 BORDER_DEFERRED = 7  # the same on the border (border states are the odd ones)
@@ -393,7 +395,7 @@ def propagate_plateaus(x, state, shape, deltas, offsets, min_neighbors, candidat
        first instead of scanning every pixel in step 2 halved it on moon.
     3. Every candidate left is on a maximum plateau: MAX.
 
-    Unlike `resolve_plateaus`, winning plateaus are never flooded. Their
+    Unlike `fill_plateaus`, winning plateaus are never flooded. Their
     only other condition, ``min_neighbors == 1`` (some neighbour outside the
     plateau), fails only for a plateau with no outside neighbour at all: in a
     grid without NaN, a constant image (every pixel a candidate).
@@ -553,7 +555,7 @@ def _inside(coords, deltas, shape, k):
 
 
 @_pjit
-def resolve_plateaus(x, state, shape, deltas, offsets, min_neighbors, nan_aware, candidates, n_bands):
+def fill_plateaus(x, state, shape, deltas, offsets, min_neighbors, nan_aware, candidates, n_bands):
     """Turn every (BORDER_)CANDIDATE of `state` (in place) into MAX or NOT_MAX by flood fill.
 
     A plateau (connected equal values) is a maximum iff none of its pixels is
@@ -688,4 +690,3 @@ def _fill_all(x, state, shape, deltas, offsets, min_neighbors, nan_aware, lo, hi
 @_jit
 def _is_candidate(s):
     return s == CANDIDATE or s == BORDER_CANDIDATE or s == DEFERRED or s == BORDER_DEFERRED
-

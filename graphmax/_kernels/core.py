@@ -1,0 +1,160 @@
+"""What several kernel families share: union-find, the row probes of the scans, the
+per-node plateau states, and the size of a parallel task."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from .._threading import jit as _jit  # locked where the threading layer is not threadsafe
+
+
+@_jit
+def _find(parent, v):
+    # Path halving.
+    while parent[v] != v:
+        parent[v] = parent[parent[v]]
+        v = parent[v]
+    return v
+
+
+@_jit
+def _union(parent, u, v):
+    ru = _find(parent, u)
+    rv = _find(parent, v)
+    if ru != rv:
+        if ru < rv:
+            parent[rv] = ru
+        else:
+            parent[ru] = rv
+
+
+@_jit
+def _union_by_size(uf, size, a, b):
+    """Join the union-find roots `a` and `b` (the smaller tree under the larger); the new root."""
+    if size[b] > size[a]:
+        uf[a] = b
+        size[b] += size[a]
+        return b
+    uf[b] = a
+    size[a] += size[b]
+    return a
+
+
+_PROBE = 4  # neighbours a row scan looks at before its first branch (`_probe`)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _probe(indices, q, start, stop):
+    """The largest value bucket among the row's first `_PROBE` neighbours, or -1
+    when the row is shorter.
+
+    Four independent loads and no branch between them: their cache misses
+    overlap, and on random data (four neighbours beat a node four times in
+    five) most scans end at one well-predicted branch instead of a loop exit
+    mispredicted on every node. On the 16M-edge random graph this took the
+    1-hop scan from ~8.5 to ~6.1 ms (`docs/decisions.md`).
+    """
+    if stop - start < _PROBE:
+        return -1
+    m = q[indices[start]]
+    for t in range(1, _PROBE):
+        m = max(m, q[indices[start + t]])
+    return np.int64(m)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _probe_short(indices, q, start, stop, n):
+    """The largest value bucket of a row of 1 to ``_PROBE - 1`` entries, all
+    loaded branch-free (the last entry is read again in place of missing
+    ones); -1 when ``n >= 0`` bounds-checks the indices and one lies outside
+    ``0..n-1``.
+
+    Without it such rows were scanned one by one: on a random graph of mean
+    degree 4 (43% of rows shorter than the probe) the 1-hop scan took ~6.6
+    instead of ~5.8 ms (`docs/decisions.md`).
+    """
+    last = stop - 1
+    if n >= 0:
+        inside = True
+        for t in range(_PROBE - 1):
+            u = indices[min(start + t, last)]
+            inside &= (u >= 0) & (u < n)
+        if not inside:
+            return -1
+    m = q[indices[start]]
+    for t in range(1, _PROBE - 1):
+        m = max(m, q[indices[min(start + t, last)]])
+    return np.int64(m)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _probe_checked(indices, q, start, stop, n):
+    """`_probe` on untrusted indices: -1 (look at the row one by one, where the
+    bad index is reported) unless all probed indices lie in ``0..n-1``."""
+    if stop - start < _PROBE:
+        return -1
+    inside = True
+    for t in range(_PROBE):
+        u = indices[start + t]
+        inside &= (u >= 0) & (u < n)
+    return _probe(indices, q, start, stop) if inside else -1
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _probe_row(indices, q, start, stop, n):
+    """`_probe` of any row: a row shorter than `_PROBE` but not empty gets the
+    bucket of all its entries (`_probe_short`), so the probe may then decide
+    the row alone (`_probed_whole`). With ``n >= 0`` the
+    probed indices are bounds-checked: -1 (look at the row one by one, where
+    the bad index is reported) unless all of them lie in ``0..n-1``.
+
+    Long rows take exactly the old path first (`_probe` or `_probe_checked`):
+    testing the row length before it cost the raw scan ~3%."""
+    probed = _probe(indices, q, start, stop) if n < 0 else _probe_checked(indices, q, start, stop, n)
+    if probed < 0 and 0 < stop - start < _PROBE:
+        probed = _probe_short(indices, q, start, stop, n)
+    return probed
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _probed_whole(start, stop, probed, qv):
+    """After `_probe_row`: the probe saw every neighbour of the row (at most
+    `_PROBE` of them) and none shares the node's bucket `qv`, so the buckets
+    alone decide: the node is beaten iff ``probed > qv``. An empty row counts
+    (nothing beats the node); a row whose probe met a bad index does not."""
+    return stop - start <= _PROBE and probed != qv and (probed >= 0 or stop == start)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _sparse(indptr, indices):
+    """Rows hold at most `_PROBE` entries on average (grids, meshes, sparse
+    graphs): the scans then ask `_probed_whole` before anything else, which
+    is one well-predicted branch per node where testing ``probed > qv``
+    first mispredicts on every winner (~1 in 5 nodes of a 4-neighbour grid):
+    strict scan of a 1000x1000 grid ~2.7 -> ~1.9 ms, of a random graph of
+    mean degree 4 ~5.9 -> ~5.0 ms. On denser graphs the test comes after
+    ``probed > qv`` (`docs/decisions.md`)."""
+    return indices.shape[0] <= _PROBE * (indptr.shape[0] - 1)
+
+
+@_jit
+def _plateau_state(higher, equal):
+    # 0: a higher neighbour; 1: none higher, none equal; 2: none higher, an equal
+    # one; 3: a higher one and an equal one (its plateau is not a maximum).
+    if higher:
+        return np.uint8(3) if equal else np.uint8(0)
+    return np.uint8(2) if equal else np.uint8(1)
+
+
+@_jit
+def _follows_links(state, early_exit):
+    """Whether union-find must follow this node's equal-valued links. On a symmetric
+    relation (`early_exit`) only nodes with no higher neighbour need to: every
+    plateau member without one scans all its links, so a plateau holding a
+    higher-neighboured member always reaches it."""
+    return state == 2 or (state == 3 and not early_exit)
+
+
+# Pixels handled by one parallel task of the image kernels (whole rows per task).
+_TASK_PIXELS = 16384
