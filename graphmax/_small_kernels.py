@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import _find, _union
+from ._kernels.core import _find, _union
 from ._threading import jit
 
 STRICT, NONSTRICT, PLATEAU = 0, 1, 2  # the mode codes of graphmax._maxima and the image kernels

@@ -143,10 +143,10 @@ def test_route_kernels_and_answer(name, make, kind, n, x, kw, want, monkeypatch)
 
 
 def test_mode_codes_are_the_image_kernels():
-    from graphmax import _grid_kernels
+    from graphmax._kernels import grid as grid_kernels
 
-    assert _maxima.MODE_CODES == {"strict": _grid_kernels.STRICT, "nonstrict": _grid_kernels.NONSTRICT,
-                                  "plateau": _grid_kernels.PLATEAU}
+    assert _maxima.MODE_CODES == {"strict": grid_kernels.STRICT, "nonstrict": grid_kernels.NONSTRICT,
+                                  "plateau": grid_kernels.PLATEAU}
 
 
 def test_options_are_checked_once_and_by_type():
