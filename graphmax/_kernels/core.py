@@ -1,5 +1,5 @@
-"""What several kernel families share: union-find, the row probes of the scans, the
-per-node plateau states, and the size of a parallel task."""
+"""What several kernel families share: the one "does u beat v" comparison, union-find,
+the row probes of the scans, the per-node plateau states, and the size of a parallel task."""
 
 from __future__ import annotations
 
@@ -7,6 +7,23 @@ import numba as nb
 import numpy as np
 
 from .._threading import jit as _jit  # locked where the threading layer is not threadsafe
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _wins_tie(xu, xv, nonstrict):
+    """Whether value `xu` beats value `xv` when their value buckets are equal: it is
+    higher, or equal under a strict comparison (not `nonstrict`). NaN beats nothing.
+
+    The one "does u beat v" comparison of the graph scans is ``q[u] > q[v] or (q[u] ==
+    q[v] and _wins_tie(x[u], x[v], nonstrict))``: value buckets first
+    (`buckets.value_buckets`, 1 byte a node, which stays in cache), the exact values only
+    on a bucket tie. The bucket test stays at each call site, inside the caller's own
+    condition, and this helper is inlined (``inline="always"``): written so, each kernel
+    compiles to the machine code it had when it spelled the comparison out (checked on
+    the assembly of each, docs/decisions.md). The 1-hop row scan (`scan._scan_row`) and
+    the BFS (`khop.bfs_ball`) still spell it out: there, even inlined, it did not.
+    """
+    return xu > xv or (xu == xv and not nonstrict)
 
 
 @_jit

@@ -14,6 +14,7 @@ import numba as nb
 import numpy as np
 
 from .._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
+from .core import _TASK_PIXELS
 
 
 # Per-pixel states of `classify` / `fill_plateaus`. After `fill_plateaus`
@@ -34,9 +35,6 @@ STRICT = 0
 NONSTRICT = 1
 PLATEAU = 2
 
-# Pixels handled by one parallel task: long rows (1-D signals) are split so
-# that they still use every thread, short rows are grouped.
-_CHUNK = 16384
 # Most pixels in one scan of `_classify_pieces` when short interior rows are grouped.
 _SPAN = 2048
 
@@ -88,10 +86,12 @@ def classify(x, shape, deltas, offsets, mode, min_neighbors, allow_border, nan_a
     n = x.shape[0]
     length = shape[shape.shape[0] - 1]
     n_rows = n // length
-    chunk = min(length, _CHUNK)
+    # Pixels handled by one parallel task: long rows (1-D signals) are split so
+    # that they still use every thread, short rows are grouped.
+    chunk = min(length, _TASK_PIXELS)
     n_chunks = (length + chunk - 1) // chunk
     n_pieces = n_rows * n_chunks
-    per_task = max(1, _CHUNK // chunk)
+    per_task = max(1, _TASK_PIXELS // chunk)
     n_tasks = (n_pieces + per_task - 1) // per_task
     state = np.empty(n, dtype=np.uint8)
     nans = np.zeros(n_tasks, dtype=np.int64)

@@ -7,7 +7,7 @@ import numba as nb
 import numpy as np
 
 from .._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
-from .core import _follows_links, _plateau_state, _probe
+from .core import _follows_links, _plateau_state, _probe, _wins_tie
 
 
 @_pjit
@@ -58,6 +58,8 @@ def bfs_ball(indptr, indices, x, q, s, k, seen, queue, stop_on_equal, early_exit
     """
     xs = x[s]
     qs = q[s]
+    # Below, `core._wins_tie` is written out (with ``stop_on_equal = not nonstrict``):
+    # inlined here it changed the compiled BFS (docs/decisions.md, "Kernels package").
     seen[s] = s
     queue[0] = s
     head = 0
@@ -175,10 +177,10 @@ def _row_beats(indptr, indices, x, q, top_q, top, shared, r, v, qv, xv, nonstric
         return True  # that neighbour is not v: v's own bucket is qv
     if not shared[r]:
         w = top[r]
-        return w >= 0 and w != v and (x[w] > xv or (x[w] == xv and not nonstrict))
+        return w >= 0 and w != v and _wins_tie(x[w], xv, nonstrict)
     for j in range(indptr[r], indptr[r + 1]):
         w = indices[j]
-        if w != v and q[w] == qv and (x[w] > xv or (x[w] == xv and not nonstrict)):
+        if w != v and q[w] == qv and _wins_tie(x[w], xv, nonstrict):
             return True
     return False
 

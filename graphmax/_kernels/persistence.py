@@ -303,11 +303,12 @@ PIT = 1  # no neighbour below it: a local minimum of the total order
 FORK = 2  # two or more neighbours above it: it may join two basins
 
 
-@_jit
+@nb.njit(cache=True, nogil=True, inline="always")
 def _above(xu, u, xv, v):
     """Whether node `u` (value `xu`) comes before node `v` (value `xv`) in the total order
-    "value descending, index ascending"."""
-    return xu > xv or (xu == xv and u < v)
+    "value descending, index ascending". Branch-free (``|``, ``&``) and inlined: the
+    ascent passes compare random values, where branches would mispredict."""
+    return (xu > xv) | ((xu == xv) & (u < v))
 
 
 @_jit
@@ -324,10 +325,10 @@ def graph_ascent(indptr, indices, x, up, kind, first, last):
         for j in range(indptr[v], indptr[v + 1]):
             u = indices[j]
             xu = x[u]
-            better = (xu > best_x) | ((xu == best_x) & (u < best))
+            better = _above(xu, u, best_x, best)
             best = u if better else best
             best_x = xu if better else best_x
-            above = (xu > xv) | ((xu == xv) & (u < v))
+            above = _above(xu, u, xv, v)
             n_above += above
             below |= (not above) & (u != v)
         up[v] = best
@@ -357,7 +358,7 @@ def graph_saddles(indptr, indices, x, lab, kind, other, saddle, first, last):
                 u = indices[j]
                 lu = lab[u]
                 xu = x[u]
-                q = (lu != lv) & ((xu > xv) | ((xu == xv) & (u < v)))
+                q = (lu != lv) & _above(xu, u, xv, v)
                 other[j] = lu if q else -1
                 found |= q
         saddle[v] = found

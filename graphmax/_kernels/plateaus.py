@@ -7,7 +7,7 @@ import numba as nb
 import numpy as np
 
 from .._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
-from .core import _find, _follows_links, _plateau_state, _probe_row, _probed_whole, _sparse, _union
+from .core import _find, _follows_links, _plateau_state, _probe_row, _probed_whole, _sparse, _union, _wins_tie
 
 
 @_pjit
@@ -47,7 +47,7 @@ def _plateau_scan(indptr, indices, x, q, early_exit):
         for j in range(start, stop):
             u = indices[j]
             qu = q[u]
-            if qu > qv or (qu == qv and x[u] > xv):
+            if qu > qv or (qu == qv and _wins_tie(x[u], xv, True)):  # higher
                 higher = True
                 if early_exit:
                     break

@@ -8,7 +8,7 @@ import numba as nb
 import numpy as np
 
 from .._threading import parallel_jit as _pjit  # locked where the threading layer is not threadsafe
-from .core import _PROBE, _probe_row, _probed_whole, _sparse
+from .core import _PROBE, _probe_row, _probed_whole, _sparse, _wins_tie
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -41,6 +41,8 @@ def _scan_row(indices, x, q, first, stop, qv, xv, nonstrict, n):
             return _BEATEN
         if qu == qv:
             xu = x[u]
+            # `core._wins_tie` written out: inlined here it changed the compiled loop
+            # (docs/decisions.md, "Kernels package").
             if xu > xv or (xu == xv and not nonstrict):
                 return _BEATEN
             equal |= xu == xv
@@ -177,7 +179,7 @@ def _in_neighbour(indptr, x, q, cand, has_in, qv, xv, u, min_neighbors, nonstric
     Writes only where needed: shared lines written by both threads on every
     candidate hit measured ~10x slower (false sharing)."""
     qu = q[u]
-    if qv > qu or (qv == qu and (xv > x[u] or (xv == x[u] and not nonstrict))):
+    if qv > qu or (qv == qu and _wins_tie(xv, x[u], nonstrict)):  # v beats u
         cand[u] = False
         return 0
     if min_neighbors > 0 and indptr[u + 1] == indptr[u] and not has_in[u]:
