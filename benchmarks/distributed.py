@@ -13,12 +13,17 @@ LocalCluster of worker processes with one thread each:
    directions, merge with the values, groupby-max by target, compare), and
    the in-memory `graphmax.local_maxima` on the same edges.
 
-Every answer is checked against the in-memory one on the medium graph (and
-on the big graph against the sizes only: it does not fit). ``--quick`` runs
+Every answer is checked against the in-memory one on the medium graph, and
+on the big graph (which does not fit in memory) node for node against a
+streaming numpy reference (a max of neighbour values file by file; with float
+values no two neighbours are equal, which the reference checks, so the
+plateau maxima are the strict ones). It also measures the memory per node of
+each mode (tracemalloc peak of a one-thread run on the medium graph) and
+records the machine's load and thread counts (`benchmarks._machine`). ``--quick`` runs
 tiny sizes in-process, checks, prints, and writes nothing (see
 `benchmarks._common.results_folder`).
 
-    python -m benchmarks.distributed            # full run (generates ~3 GB of Parquet; minutes)
+    python -m benchmarks.distributed --workdir DIR --keep   # full run (generates ~2.4 GB of Parquet in DIR; minutes)
     python -m benchmarks.distributed --quick    # seconds; correctness only
 """
 
@@ -37,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks._common import results_folder, write_text
+from benchmarks._machine import apply_threads, git_state, machine_info, package_versions, quiet_warning
 
 PROG = "python -m benchmarks.distributed"
 RESULTS = Path(__file__).parent / "results"
@@ -108,6 +114,53 @@ def naive_dask(folder, client):
     return np.sort(client.compute(maxima, sync=True).to_numpy())
 
 
+def streaming_reference(folder):
+    """Strict 1-hop maxima of `folder`'s graph, file by file with numpy (never the whole
+    edge list): a node wins when its value beats every neighbour's. Raises if two
+    neighbours have equal values (then plateau and strict maxima could differ)."""
+    import pyarrow.parquet as pq
+
+    x = pq.read_table(Path(folder) / "values.parquet")["value"].to_numpy()
+    best = np.full(x.shape[0], -np.inf)
+    for path in sorted((Path(folder) / "edges").iterdir()):
+        table = pq.read_table(path)
+        src, dst = table["src"].to_numpy(), table["dst"].to_numpy()
+        keep = src != dst
+        src, dst = src[keep], dst[keep]
+        if np.any(x[src] == x[dst]):
+            raise RuntimeError(f"{path}: an edge joins two equal values; the strict reference does not apply")
+        np.maximum.at(best, dst, x[src])
+        np.maximum.at(best, src, x[dst])
+    return np.flatnonzero((x > best) & (best > -np.inf))
+
+
+def node_state_bytes(folder, n):
+    """Peak Python-heap bytes per node of each route on `folder`, run in one thread
+    (Dask's synchronous scheduler: one process does every task, as one worker would)."""
+    import tracemalloc
+
+    from graphmax import distributed
+
+    out = {}
+    for mode, hops in (("strict", 1), ("plateau", 1), ("strict", 2), ("plateau", 2)):
+        result = distributed.local_maxima(str(Path(folder) / "edges"), str(Path(folder) / "values.parquet"),
+                                          mode=mode, hops=hops)
+        result.delayed.compute(scheduler="sync")  # kernels loaded before measuring
+        tracemalloc.start()
+        try:
+            result.delayed.compute(scheduler="sync")
+            out[f"{mode}, hops={hops}"] = tracemalloc.get_traced_memory()[1] / n
+        finally:
+            tracemalloc.stop()
+    return out
+
+
+def _rss():
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
 def in_memory(src, dst, x, mode):
     import scipy.sparse as sp
 
@@ -154,7 +207,9 @@ def warm(client, folder):
 def run(sizes, seed, workdir, quick, log=print):
     import distributed
 
-    report = {"sizes": sizes, "seed": seed, "cpus": os.cpu_count(), "load_before": os.getloadavg()}
+    report = {"sizes": sizes, "seed": seed, "cpus": os.cpu_count(), "load_before": os.getloadavg(),
+              "machine": machine_info(), "versions": package_versions(), "git": git_state(),
+              "threads": {"driver (in-memory call)": apply_threads(None), "per worker": 1}}
     medium = generate(Path(workdir) / f"medium-{sizes['medium_edges']}-{sizes['medium_nodes']}-{seed}",
                       sizes["medium_edges"], sizes["medium_nodes"], max(1, sizes["file_edges"] // 4), seed)
     big = generate(Path(workdir) / f"big-{sizes['big_edges']}-{sizes['big_nodes']}-{seed}",
@@ -180,19 +235,25 @@ def run(sizes, seed, workdir, quick, log=print):
                 check(got, want["strict"], "the plain Dask pipeline")
                 medium_rows["plain Dask pipeline (strict), 2 workers"] = t
                 log(f"medium, plain Dask pipeline: {t:.2f} s ({e_medium / t / 1e6:.2f} M edges/s)")
-    report["medium"] = {"edges": e_medium, "nodes": sizes["medium_nodes"], "seconds": medium_rows}
+    report["medium"] = {"edges": e_medium, "nodes": sizes["medium_nodes"], "seconds": medium_rows,
+                        "bytes_per_node": node_state_bytes(medium, sizes["medium_nodes"])}
     e_big = sizes["big_edges"]
     edge_bytes = sum(p.stat().st_size for p in (big / "edges").iterdir())
     with cluster(2, sizes["memory_per_worker"], quick) as c, distributed.Client(c) as client:
         warm(client, medium)
         limits = [w["memory_limit"] for w in client.scheduler_info()["workers"].values()]
+        idle = list(client.run(_rss).values())
+        before = sorted(client.scheduler_info()["workers"])
         t, got = timed(lambda: graphmax_dask(big, client, "plateau"))
         peaks = list(client.run(_peak_rss).values())
+        restarted = sorted(client.scheduler_info()["workers"]) != before
         log(f"big ({e_big:,} edges): {t:.1f} s, {e_big / t / 1e6:.2f} M edges/s, peak RSS per worker "
             f"{[f'{p / 2**30:.2f} GiB' for p in peaks]}")
+    check(got, streaming_reference(big), "graphmax.distributed on the big graph")
     report["big"] = {"edges": e_big, "nodes": sizes["big_nodes"], "seconds": t, "maxima": int(got.shape[0]),
                      "edge_list_bytes_in_memory": 16 * e_big, "parquet_bytes": edge_bytes,
-                     "worker_memory_limits": limits, "worker_peak_rss": peaks}
+                     "worker_memory_limits": limits, "worker_peak_rss": peaks, "worker_rss_before": idle,
+                     "worker_restarted": restarted, "checked": "node for node against streaming_reference"}
     report["load_after"] = os.getloadavg()
     return report
 
@@ -217,7 +278,11 @@ def summary(report):
         f"(plateau): **{s['graphmax.distributed plateau, 1 worker(s)'] / s['graphmax.distributed plateau, 2 worker(s)']:.2f}x**",
         f"- ratio to the in-memory call: {ours / s['in-memory graphmax.local_maxima (arrays in RAM)']:.1f}x its time "
         f"({ours / s['in-memory, reading the Parquet files too']:.1f}x with its Parquet reading)",
+        "", "Memory per node, one thread running every task (tracemalloc peak / nodes; plus the "
+        "worker process itself, below):", "",
+        "| route | bytes per node |", "|---|---|",
     ]
+    lines += [f"| {name} | {b:.0f} |" for name, b in med["bytes_per_node"].items()]
     big = report["big"]
     lines += [
         "", f"## Big graph: {big['edges']:,} edges, {big['nodes']:,} nodes, plateau mode, 2 workers", "",
@@ -227,9 +292,17 @@ def summary(report):
         f"{sum(big['worker_memory_limits']) / 2**30:.2f} GiB)",
         f"- completed in {big['seconds']:.1f} s: **{big['edges'] / big['seconds'] / 1e6:.2f} M edges/s**, "
         f"{big['maxima']:,} maxima",
-        f"- peak RSS per worker: {[f'{p / 2**30:.2f} GiB' for p in big['worker_peak_rss']]}",
-        "", f"CPUs: {report['cpus']}; load average before {report['load_before']}, after {report['load_after']}",
+        f"- peak RSS per worker: {[f'{p / 2**30:.2f} GiB' for p in big['worker_peak_rss']]} "
+        f"(after warm-up, before the run: {[f'{p / 2**30:.2f} GiB' for p in big['worker_rss_before']]}); "
+        f"a worker restarted: {big['worker_restarted']}",
+        f"- answer checked {big['checked']} ({big['maxima']:,} maxima)",
+        "", f"CPUs: {report['cpus']}; load average before {report['load_before']}, after {report['load_after']}; "
+        f"CPU busy with other work at start: {report['machine']['cpu_busy_at_start']}; threads: {report['threads']}",
     ]
+    warning = quiet_warning(report)
+    if warning or max(report["load_before"][0], report["load_after"][0]) > 0.5 * report["cpus"]:
+        lines += ["", f"**Busy machine**: {warning or 'load average above half the CPUs'}; timings are inflated "
+                  "and the scaling figures understated."]
     return "\n".join(lines)
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from dask.sizeof import sizeof
 
 from . import _kernels as k
+from ._inputs import piece_batches
 
 SPLIT_EVERY = 8
 DIRECTIONS = {"both": 0, "out": 1, "in": 2}
@@ -33,11 +35,27 @@ class Partial:
     extras: dict = field(default_factory=dict)
 
 
-def read_positions(part, table, source, target):
-    """Dense positions of one partition's endpoints, with the count of unknown ids."""
-    src, bad_s, ex_s = table.positions(part[source])
-    dst, bad_t, ex_t = table.positions(part[target])
-    return src, dst, bad_s + bad_t, ex_s if bad_s else ex_t
+@sizeof.register(Partial)
+def _sizeof_partial(partial):
+    """Bytes of a partial's arrays: what Dask counts as managed memory (its default,
+    ``sys.getsizeof``, saw ~0 and counted the dense arrays as unmanaged)."""
+    arrays = [partial.flags, partial.pairs, partial.reach, *(partial.top or ())]
+    return 200 + sum(a.nbytes for a in arrays if a is not None)
+
+
+def batches(piece, table, spec):
+    """``(src, dst)`` dense positions of `piece`'s edges, a batch at a time
+    (`graphmax.distributed._inputs.BATCH_ROWS` rows), and the running count and first
+    example of the endpoints the values table lacks: ``yield (src, dst, missing)``
+    where `missing` is ``[count, example]`` (updated as batches are read)."""
+    missing = [0, None]
+    for ids_s, ids_t in piece_batches(piece, (spec.source, spec.target)):
+        src, bad_s, ex_s = table.positions(ids_s)
+        dst, bad_t, ex_t = table.positions(ids_t)
+        if bad_s + bad_t and not missing[0]:
+            missing[1] = ex_s if bad_s else ex_t
+        missing[0] += bad_s + bad_t
+        yield src, dst, missing
 
 
 def check_missing(partial):
@@ -49,57 +67,89 @@ def check_missing(partial):
 
 
 # -- the partition step of each pass -------------------------------------------------------------
-def flags_step(part, table, spec, beaten=None):
+# A step reads one piece of the edge table batch by batch (`batches`) into one `Partial`
+# whose dense arrays are allocated once per task; list-valued partials (`pairs`) are reduced
+# after every batch (`reduce_pairs`), so a task holds its state plus one batch.
+def _done(partial, missing):
+    partial.n_missing, partial.missing_example = missing
+    return partial
+
+
+def _empty_missing():
+    return [0, None]
+
+
+def flags_step(piece, table, spec):
     """1-hop flags, and (plateau) the forest of the equal edges."""
-    src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
-    flags = np.zeros(table.n, dtype=np.uint8)
-    k.relation_flags(src, dst, table.x, table.group, table.use_group, spec.direction, flags)
-    out = Partial(bad, example, flags=flags)
+    out = Partial(flags=np.zeros(table.n, dtype=np.uint8))
     if spec.plateau:
-        out.pairs = spanning_forest(k.equal_edges(src, dst, table.x, table.group, table.use_group,
-                                                  (flags & k.HIGHER) > 0))
-    return out
+        out.pairs = NO_PAIRS
+    missing = _empty_missing()
+    for src, dst, missing in batches(piece, table, spec):
+        k.relation_flags(src, dst, table.x, table.group, table.use_group, spec.direction, out.flags)
+        if spec.plateau:
+            equal = k.equal_edges(src, dst, table.x, table.group, table.use_group, out.flags, k.HIGHER)
+            out.pairs = reduce_pairs(out.pairs, equal)
+    return _done(out, missing)
 
 
-def topk_step(part, table, spec, prev=None, width=2):
+def topk_step(piece, table, spec, prev=None, width=2):
     """One hop of the top-K tables of the balls: ``B_j(v) = N(v) + B_{j-1}(N(v))``."""
-    src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
     x = table.x
     vals = np.zeros((table.n, width), dtype=x.dtype)
     ids = np.full((table.n, width), -1, dtype=np.int64)
     use_prev = prev is not None
     pv, pi = prev.top if use_prev else (vals, ids)
-    k.topk_pass(src, dst, x, table.group, table.use_group, spec.direction, pv, pi, use_prev, vals, ids)
-    return Partial(bad, example, top=(vals, ids))
+    missing = _empty_missing()
+    for src, dst, missing in batches(piece, table, spec):
+        k.topk_pass(src, dst, x, table.group, table.use_group, spec.direction, pv, pi, use_prev, vals, ids)
+    return _done(Partial(top=(vals, ids)), missing)
 
 
-def links_step(part, table, spec, first, beaten, stars=True):
+def _pairs_step(piece, table, spec, make, cap):
+    """A step whose partial is a list of pairs: `make(src, dst)` per batch, reduced as it goes."""
+    pairs = NO_PAIRS
+    missing = _empty_missing()
+    for src, dst, missing in batches(piece, table, spec):
+        pairs = reduce_pairs(pairs, make(src, dst), cap)
+    return _done(Partial(pairs=pairs), missing)
+
+
+def links_step(piece, table, spec, first, beaten, stars=True):
     """Plateau links within two hops: the equal edges and (`stars`, ``direction="both"``)
     the stars through each middle node's top value."""
-    src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
-    links = [k.equal_edges(src, dst, table.x, table.group, table.use_group, beaten)]
-    if stars:
-        v, m = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
-        links.append(k.star_links(v, m, table.x, *first.top, beaten))
-    return Partial(bad, example, pairs=spanning_forest(np.concatenate(links)))
+    def make(src, dst):
+        links = [k.equal_edges(src, dst, table.x, table.group, table.use_group, beaten.view(np.uint8), 1)]
+        if stars:
+            v, m = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+            links.append(k.star_links(v, m, table.x, *first.top, beaten))
+        return np.concatenate(links)
+
+    return _pairs_step(piece, table, spec, make, None)
 
 
-def middle_rows(part, table, spec):
+def middle_rows(piece, table, spec):
     """For two-hop paths ``v -> m -> u``: a row ``(m, x[v], v, left)`` per relation pair
     ``(v, m)`` and ``(m, x[u], u, right)`` per pair ``(m, u)``, a pandas DataFrame (the
     values as `value_keys`)."""
     import pandas as pd
 
-    src, dst, _, _ = read_positions(part, table, spec.source, spec.target)
-    a, b = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
-    size = a.shape[0]
-    return pd.DataFrame({
-        "m": np.concatenate([b, a]),
-        "c": value_keys(table.x[np.concatenate([a, b])]),
-        "node": np.concatenate([a, b]),
-        "left": np.arange(2 * size) < size,
-        "right": np.arange(2 * size) >= size,
-    })
+    frames = []
+    for src, dst, _ in batches(piece, table, spec):
+        a, b = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+        size = a.shape[0]
+        frames.append(pd.DataFrame({
+            "m": np.concatenate([b, a]),
+            "c": value_keys(table.x[np.concatenate([a, b])]),
+            "node": np.concatenate([a, b]),
+            "left": np.arange(2 * size) < size,
+            "right": np.arange(2 * size) >= size,
+        }))
+    if not frames:
+        empty = np.zeros(0, dtype=np.int64)
+        return pd.DataFrame({"m": empty, "c": empty, "node": empty, "left": empty.astype(bool),
+                             "right": empty.astype(bool)})
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def value_keys(x):
@@ -116,29 +166,33 @@ def forest_step(frame, beaten):
     return Partial(pairs=spanning_forest(pairs))
 
 
-def outside_step(part, table, spec, key, cap):
+def outside_step(piece, table, spec, key, cap):
     """``(plateau root, outside neighbour)`` pairs of the candidate plateaus, at most `cap` per root."""
-    src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
-    v, u = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
-    pairs = k.outside_pairs(v, u, table.x, key)
-    return Partial(bad, example, pairs=capped_pairs(pairs, cap))
+    def make(src, dst):
+        v, u = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+        return k.outside_pairs(v, u, table.x, key)
+
+    return _pairs_step(piece, table, spec, make, cap)
 
 
-def middle_step(part, table, spec, key):
+def middle_step(piece, table, spec, key):
     """``(middle node, plateau root)`` pairs: the first hop of the candidate plateaus' two-hop balls."""
-    src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
-    v, u = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
-    pairs = k.keyed_neighbours(v, u, key)
-    return Partial(bad, example, pairs=capped_pairs(pairs, ALL))
+    def make(src, dst):
+        v, u = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+        return k.keyed_neighbours(v, u, key)
+
+    return _pairs_step(piece, table, spec, make, ALL)
 
 
-def second_hop_step(part, table, spec, middles, cap):
+def second_hop_step(piece, table, spec, middles, cap):
     """``(plateau root, node outside it)`` pairs at two hops, at most `cap` per root."""
-    src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
     indptr, keys = middles
-    m, u = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
-    pairs = k.second_hop_pairs(m, u, table.x, indptr, keys)
-    return Partial(bad, example, pairs=capped_pairs(pairs, cap))
+
+    def make(src, dst):
+        m, u = k.relation_pairs(src, dst, table.group, table.use_group, spec.direction)
+        return k.second_hop_pairs(m, u, table.x, indptr, keys)
+
+    return _pairs_step(piece, table, spec, make, cap)
 
 
 def pairs_by_first(partial, n):
@@ -151,14 +205,25 @@ def pairs_by_first(partial, n):
 
 
 ALL = np.iinfo(np.int64).max  # a cap that keeps every distinct pair
+NO_PAIRS = np.zeros((0, 2), dtype=np.int64)
 
 
-def propagate_step(part, table, spec, cur):
+def reduce_pairs(pairs, more, cap=None):
+    """`pairs` and `more` as one list: their spanning forest (`cap` None) or their distinct
+    rows, at most `cap` per first column."""
+    if more.shape[0] == 0:
+        return pairs
+    both = np.concatenate([pairs, more]) if pairs.shape[0] else more
+    return spanning_forest(both) if cap is None else capped_pairs(both, cap)
+
+
+def propagate_step(piece, table, spec, cur):
     """One hop of a max over balls of the columns of `cur`."""
-    src, dst, bad, example = read_positions(part, table, spec.source, spec.target)
     out = np.full(cur.shape, -1, dtype=np.int64)
-    k.propagate_max(src, dst, table.group, table.use_group, spec.direction, cur, out)
-    return Partial(bad, example, reach=out)
+    missing = _empty_missing()
+    for src, dst, missing in batches(piece, table, spec):
+        k.propagate_max(src, dst, table.group, table.use_group, spec.direction, cur, out)
+    return _done(Partial(reach=out), missing)
 
 
 # -- merging partials ----------------------------------------------------------------------------

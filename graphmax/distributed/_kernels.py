@@ -83,13 +83,25 @@ def _stack(a, b):
     return np.stack([a, b], axis=1).astype(np.int64, copy=False)
 
 
-def equal_edges(src, dst, x, group, use_group, beaten):
+@_jit
+def equal_edges(src, dst, x, group, use_group, lost, bit):
     """The edges joining two nodes of equal value, as ``(k, 2)`` pairs, except those
-    whose ends are both `beaten` (each end already makes its plateau lose)."""
-    keep = kept_edges(src, dst, group, use_group)
-    s, t = src[keep], dst[keep]
-    keep = (x[s] == x[t]) & ~(beaten[s] & beaten[t])
-    return _stack(s[keep], t[keep])
+    whose ends have both lost (``lost[v] & bit``: each end already makes its plateau
+    lose). Two sweeps (count, then fill): no temporary the size of the batch."""
+    count = 0
+    for e in range(src.shape[0]):
+        ok, s, t = _pair(src, dst, e, 0, group, use_group, 0)
+        if ok and x[s] == x[t] and not ((lost[s] & bit) and (lost[t] & bit)):
+            count += 1
+    out = np.empty((count, 2), dtype=np.int64)
+    count = 0
+    for e in range(src.shape[0]):
+        ok, s, t = _pair(src, dst, e, 0, group, use_group, 0)
+        if ok and x[s] == x[t] and not ((lost[s] & bit) and (lost[t] & bit)):
+            out[count, 0] = s
+            out[count, 1] = t
+            count += 1
+    return out
 
 
 def star_links(v, m, x, top_vals, top_ids, beaten):
