@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from ._common import atomic_write, write_text
+from ._common import atomic_write, write_json, write_text
 from ._machine import quiet_warning
 
 __all__ = ["headline", "peaks_headline", "render_text", "render_markdown", "write_plots", "write_json"]
@@ -459,15 +457,3 @@ def write_plots(cases: list[dict], out: Path) -> list[str]:
         else:
             (out / name).unlink(missing_ok=True)
     return written
-
-
-def write_json(report: dict, path: Path) -> None:
-    write_text(path, json.dumps(report, indent=1, default=_json_default) + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (Path, tuple)):
-        return str(value) if isinstance(value, Path) else list(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

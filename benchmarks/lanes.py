@@ -1,12 +1,12 @@
-"""Small inputs: the "small" route against the rest of the route table, and the serial
-builds of the kernels (`graphmax._threading`'s small-input lane) against their parallel
-builds, side by side in one run.
+"""Small inputs: the "small" route against the rest of the route table, and a kernel run
+on the calling thread alone (`graphmax._threading`'s small-input lane) against the same
+kernel on all of numba's threads, side by side in one run.
 
     python -m benchmarks.lanes            # prints a table (~1 minute); writes nothing
 
-What it answers: where `graphmax._maxima.SMALL_EDGES` should sit, and how much the
-serial lane costs per call below `graphmax._threading.SERIAL_BELOW` (see
-docs/decisions.md, "local_maxima's route table").
+What it answers: where `graphmax._maxima.SMALL_EDGES` and
+`graphmax._threading.SERIAL_BELOW` should sit (docs/decisions.md, "local_maxima's
+route table" and "Small inputs never wake the thread pool").
 """
 
 from __future__ import annotations
@@ -77,9 +77,9 @@ def rows(sizes=SIZES, seed=0):
             row[f"{mode}: small route us"] = small
             row[f"{mode}: rest of the table us"] = table
         q = _kernels.value_buckets(x)
-        for lane in ("serial", "parallel"):
+        for lane, label in (("serial", "one thread"), ("parallel", "all threads")):
             with _threading.lanes(lane):
-                row[f"neighbour_compare {lane} build us"] = best_us(
+                row[f"neighbour_compare, {label} us"] = best_us(
                     lambda g=g, x=x, q=q: _kernels.neighbour_compare(g.indptr, g.indices, x, q, 1, False))
         out.append(row)
     return out

@@ -112,9 +112,8 @@ def warm_up(*, progress: Callable[[str, float], None] | None = None) -> list[tup
     Runs `local_maxima` (every mode; symmetric, directed and raw scipy CSR
     graphs, and the kernel of a PyG ``edge_index`` or scipy COO matrix; ``hops=2``; ``radius=``), `find_peaks` with prominence, and
     `grid.local_maxima` / `grid.find_peaks` on tiny inputs with float64 and
-    int64 values and uint8/float64 images, each through the kernels' parallel
-    builds (which large inputs take) and their serial builds (small inputs;
-    see `graphmax._threading`). Later calls with those dtypes start at full
+    int64 values and uint8/float64 images (each kernel has one build: small
+    inputs run it on one thread, see `graphmax._threading`). Later calls with those dtypes start at full
     speed; other dtypes compile on their first call.
 
     Parameters
@@ -137,14 +136,10 @@ def warm_up(*, progress: Callable[[str, float], None] | None = None) -> list[tup
     """
     if progress is not None and not callable(progress):
         raise TypeError(f"`progress` must be callable or None, got {type(progress).__name__}")
-    from . import _threading
-
     done = []
     for name, step in _graph_steps() + _image_steps():
         start = time.perf_counter()
-        with _threading.lanes("parallel"):  # the builds large inputs take
-            step()
-        step()  # and the serial builds small inputs take (see graphmax._threading)
+        step()  # one build per kernel: small inputs run it on one thread (see graphmax._threading)
         seconds = time.perf_counter() - start
         done.append((name, seconds))
         if progress is not None:
