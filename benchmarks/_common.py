@@ -1,8 +1,9 @@
-"""Helpers shared by the benchmark suites: atomic file writes and one timed call."""
+"""Helpers shared by the benchmark suites: atomic file writes (text, JSON) and one timed call."""
 
 from __future__ import annotations
 
 import gc
+import json
 import math
 import time
 from pathlib import Path
@@ -25,6 +26,20 @@ def atomic_write(path, write: Callable[[str], None]) -> None:
 def write_text(path, text: str) -> None:
     """`atomic_write` of a UTF-8 text."""
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def json_default(value: Any) -> Any:
+    """`json.dumps`'s ``default`` for the suites' reports: numpy scalars, paths and tuples."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (Path, tuple)):
+        return str(value) if isinstance(value, Path) else list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_json(report: dict, path, indent: int | None = 1) -> None:
+    """`atomic_write` of `report` as JSON (indented by `indent`; None: one line)."""
+    write_text(path, json.dumps(report, indent=indent, default=json_default) + "\n")
 
 
 def time_once(call: Callable[[], Any], loops: int = 1) -> float:

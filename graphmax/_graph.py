@@ -516,6 +516,72 @@ def as_graph(graph, *, n=None, weights=None, weight="weight"):
     )
 
 
+def raw_csr(graph):
+    """``(indptr, indices, data)`` of a scipy CSR matrix that the raw 1-hop route can read
+    as it is (square; int32/int64 indices; float64 or bool data; C-contiguous), else None.
+
+    Whether it is clean (sorted, no duplicates, no stored zeros or self-loops)
+    is checked by the route's kernel in the passes that compute the answer.
+    """
+    if not (sp.issparse(graph) and graph.format == "csr" and graph.ndim == 2):
+        return None
+    n = graph.shape[0]
+    indptr, indices, data = graph.indptr, graph.indices, graph.data
+    if (
+        graph.shape[1] != n
+        or indptr.shape != (n + 1,)
+        or indptr.dtype != indices.dtype
+        or indices.dtype not in (np.int32, np.int64)
+        or data.dtype not in (np.float64, np.bool_)
+        or not all(a.flags.c_contiguous for a in (indptr, indices, data))
+    ):
+        return None
+    return indptr, indices, data
+
+
+def raw_edge_list(graph):
+    """``(src, dst, n)`` of an edge list that the raw 1-hop route reads without sorting it
+    into a CSR (``n`` None: as many nodes as values), else None.
+
+    Taken: an int64 ``(2, E)`` CPU ``edge_index`` tensor (``n = len(x)``, as
+    PyG's ``scatter(..., dim_size=n)``), a PyG ``Data`` without
+    ``edge_weight`` (``n = num_nodes``), or a square scipy COO matrix with
+    int32/int64 coordinates and float64 or bool entries none of which is zero
+    or NaN (a stored zero is no edge: `as_graph` drops it).
+    """
+    if sp.issparse(graph):
+        if graph.format != "coo" or graph.ndim != 2 or graph.shape[0] != graph.shape[1] or graph.nnz == 0:
+            return None
+        row, col, data = graph.row, graph.col, graph.data  # `coords` only from scipy 1.13
+        if row.dtype != col.dtype or row.dtype not in (np.int32, np.int64):
+            return None
+        if data.dtype == np.bool_:
+            if not data.all():
+                return None
+        else:
+            from . import _kernels
+
+            if data.dtype != np.float64 or not data.flags.c_contiguous or not _kernels.data_summary(data)[0]:
+                return None
+        return np.ascontiguousarray(row), np.ascontiguousarray(col), graph.shape[0]
+    n = None
+    edge_index = graph
+    if is_pyg_data(graph):
+        if getattr(graph, "edge_weight", None) is not None:
+            return None
+        edge_index = getattr(graph, "edge_index", None)
+        try:
+            n = graph.num_nodes
+        except Exception:  # noqa: BLE001 -- PyG's own inference may fail; as_graph reports it
+            return None
+    if not is_torch_tensor(edge_index) or edge_index.device.type != "cpu" or edge_index.dim() != 2:
+        return None
+    ei = edge_index.detach().numpy()
+    if ei.shape[0] != 2 or ei.shape[1] == 0 or ei.dtype != np.int64:
+        return None
+    return np.ascontiguousarray(ei[0]), np.ascontiguousarray(ei[1]), n
+
+
 @interruptible
 def from_mesh(faces, n=None, *, vertices=None):
     """Graph of a polygon mesh: each face's consecutive vertices are joined (cyclically).

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
+from dataclasses import dataclass, replace
 
 import numpy as np
-import scipy.sparse as sp
 
-from . import _kernels
-from ._graph import _check_direction, _edge_parts, _rows, _threads, as_graph
+from . import _kernels, _small_kernels
+from ._graph import (
+    Graph,
+    _check_direction,
+    _edge_parts,
+    _rows,
+    _threads,
+    as_graph,
+    raw_csr,
+    raw_edge_list,
+)
 from ._interrupt import interruptible
-from ._kinds import is_pyg_data, is_torch_tensor
 from ._values import (
     as_values,
     check_nan_policy,
@@ -201,7 +210,7 @@ def local_maxima(
     >>> local_maxima(nx.path_graph(4), [1, 3, 3, 2], mode="strict")
     array([False, False, False, False])
     """
-    return _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy, indices, reverse=False)
+    return _extrema(graph, x, options(mode, hops, radius, direction, min_neighbors, nan_policy), indices, False)
 
 
 @interruptible
@@ -228,22 +237,138 @@ def local_minima(
     >>> local_minima(nx.path_graph(3), [1, 3, 2])
     array([ True, False,  True])
     """
-    return _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy, indices, reverse=True)
+    return _extrema(graph, x, options(mode, hops, radius, direction, min_neighbors, nan_policy), indices, True)
 
 
-def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy, indices, reverse):
-    mode = _check_mode(mode)
-    direction = _check_direction(direction)
+# -- options: checked once, into one record --------------------------------------------------------
+STRICT, NONSTRICT, PLATEAU = _small_kernels.STRICT, _small_kernels.NONSTRICT, _small_kernels.PLATEAU
+MODE_CODES = {"strict": STRICT, "nonstrict": NONSTRICT, "plateau": PLATEAU}
+
+
+@dataclass(frozen=True)
+class Options:
+    """The checked options of one `local_maxima` / `local_minima` call."""
+
+    mode: int  # STRICT, NONSTRICT or PLATEAU (the image kernels' codes)
+    hops: int
+    radius: float | None
+    direction: str
+    min_neighbors: int
+    nan_policy: str
+
+    @property
+    def simple(self):
+        """1 hop, both directions, ``min_neighbors <= 1``: what the one-pass routes answer."""
+        return self.hops == 1 and self.radius is None and self.direction == "both" and self.min_neighbors <= 1
+
+
+@functools.lru_cache(maxsize=512, typed=True)
+def _cached_options(mode, hops, radius, direction, min_neighbors, nan_policy):
     hops = _check_int(hops, "hops", 1)
-    radius = _check_radius(radius, hops)
-    min_neighbors = _check_int(min_neighbors, "min_neighbors", 0)
-    nan_policy = check_nan_policy(nan_policy)
-    if hops == 1 and radius is None and direction == "both" and min_neighbors <= 1 and not is_keyed(x):
-        mask = _raw_csr_maxima(graph, x, mode, min_neighbors, reverse)
-        if mask is None:
-            mask = _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse)
+    return Options(
+        MODE_CODES[_check_mode(mode)], hops, _check_radius(radius, hops), _check_direction(direction),
+        _check_int(min_neighbors, "min_neighbors", 0), check_nan_policy(nan_policy),
+    )
+
+
+def options(mode, hops, radius, direction, min_neighbors, nan_policy):
+    """The call's `Options`, each argument checked (errors name it); repeated calls hit a
+    cache keyed by value and type (``hops=True`` is not ``hops=1``)."""
+    try:
+        return _cached_options(mode, hops, radius, direction, min_neighbors, nan_policy)
+    except TypeError:  # an unhashable argument: check it uncached (its own error, if any)
+        return _cached_options.__wrapped__(mode, hops, radius, direction, min_neighbors, nan_policy)
+
+
+# -- the routes ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Route:
+    """One way `local_maxima` reaches its kernels: `when` it is taken (first match wins,
+    in `ROUTES` order) and the kernels it may call from Python."""
+
+    name: str
+    when: str
+    kernels: tuple[str, ...]
+
+
+SMALL_EDGES = 4096  # stored edges below which a prepared graph takes the "small" route (docs/decisions.md)
+
+ROUTES = (
+    # Before any Graph is built; each hands back None when the kernel finds the input
+    # unusual (NaN, a matrix that needs cleaning, ties in plateau mode), and the call
+    # goes on down the table with a Graph.
+    Route("small", f"a Graph with < SMALL_EDGES ({SMALL_EDGES}) stored edges, 1 hop, direction 'both', "
+          "min_neighbors <= 1: a prepared Graph before any other work (one unkeyed channel), any other "
+          "input once its Graph is built", ("small_maxima",)),
+    Route("raw-csr", "a raw scipy CSR (`_graph.raw_csr`); the same options", ("count_nan", "value_buckets",
+          "raw_both_compare")),
+    Route("raw-edges", "a PyG edge_index / Data or a scipy COO (`_graph.raw_edge_list`); the same options",
+          ("count_nan", "value_buckets", "data_summary", "edge_compare")),
+    # On a Graph, per channel (NaN nodes dropped under nan_policy="omit"): "small" as above, then
+    Route("khop-walk", "hops >= 2 (radius on an unweighted graph counts as hops), strict/nonstrict",
+          ("value_buckets", "row_summaries", "walk_compare", "khop_compare")),
+    Route("khop-plateau", "hops >= 2, plateau, min_neighbors <= 1",
+          ("value_buckets", "khop_plateau_scan", "khop_equal_pairs", "khop_plateau_union", "resolve_plateaus")),
+    Route("both-scan", "1 hop, direction 'both', min_neighbors <= 1, the graph not known to be symmetric: "
+          "in-neighbours read from the out-edges", ("value_buckets", "both_compare", "both_plateau")),
+    Route("ball", "everything else: N(v) as a CSR (a view at 1 hop; k-hop / radius balls built and cached), "
+          "then one scan or one union-find",
+          ("value_buckets", "khop_csr", "radius_csr", "neighbour_compare", "plateau_maxima")),
+)
+ROUTE_NAMES = tuple(r.name for r in ROUTES)
+# What building a Graph or a direction view may call on the way (not a route).
+GRAPH_KERNELS = ("coo_to_csr", "is_symmetric", "csr_is_clean", "data_summary", "count_nan")
+
+
+def direct_route(o, graph, x):
+    """``(name, parts)`` of the route that needs no Graph (the first three rows of
+    `ROUTES`; `parts` are the arrays it reads), or None."""
+    if not o.simple or is_keyed(x):
+        return None
+    if type(graph) is Graph:
+        return ("small", graph) if graph.num_edges < SMALL_EDGES else None
+    parts = raw_csr(graph)
+    if parts is not None:
+        return "raw-csr", parts
+    parts = raw_edge_list(graph)
+    if parts is not None:
+        return "raw-edges", parts
+    return None
+
+
+def graph_route(o, g):
+    """The route of a channel on the Graph `g`, with `o`'s ball resolved (`_resolve_ball`)."""
+    if o.simple and g.num_edges < SMALL_EDGES:
+        return "small"
+    if o.hops > 1 and o.radius is None:
+        if o.mode != PLATEAU:
+            return "khop-walk"
+        if o.min_neighbors <= 1:
+            return "khop-plateau"
+        return "ball"
+    if o.simple and not (g.symmetry_known and g.is_symmetric):
+        return "both-scan"
+    return "ball"
+
+
+_trace = None  # a list while a test records the routes taken (tests/test_routes.py)
+
+
+def _taken(name):
+    if _trace is not None:
+        _trace.append(name)
+
+
+def _extrema(graph, x, o, indices, reverse):
+    direct = direct_route(o, graph, x)
+    if direct is not None:
+        name, parts = direct
+        _taken(name)
+        mask = _DIRECT[name](parts, x, o, reverse)
         if mask is not None:
-            return np.flatnonzero(mask) if indices else mask
+            if not indices:
+                return mask
+            return graph.ids(np.flatnonzero(mask)) if name == "small" else np.flatnonzero(mask)
     g, a = graph_and_values(graph, x)
     if a.ndim == 1:
         # One channel: its kernel values (a view for float64), NaN counted by a compiled pass.
@@ -251,15 +376,17 @@ def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy,
         n_nan = [_kernels.count_nan(xv) if xv.dtype.kind == "f" else 0]
     else:
         n_nan = np.isnan(a).sum(axis=0).tolist() if a.dtype.kind == "f" else [0] * a.shape[1]
-    if nan_policy == "raise" and sum(n_nan):
+    if o.nan_policy == "raise" and sum(n_nan):
         raise ValueError(f"`x` contains {sum(n_nan)} NaN value(s); pass nan_policy='omit' to drop NaN nodes")
+    hops, radius = _resolve_ball(g, o.direction, o.hops, o.radius)
+    o = replace(o, hops=hops, radius=radius)
     if a.ndim == 1:
-        mask = _column_maxima(g, xv, bool(n_nan[0]), mode, hops, radius, direction, min_neighbors)
+        mask = _column_maxima(g, xv, bool(n_nan[0]), o)
     else:  # one channel at a time: a single converted column is alive at once
         mask = np.empty(a.shape, dtype=bool)
         for c in range(a.shape[1]):
             xv = kernel_values(np.ascontiguousarray(a[:, c]), reverse=reverse)
-            mask[:, c] = _column_maxima(g, xv, bool(n_nan[c]), mode, hops, radius, direction, min_neighbors)
+            mask[:, c] = _column_maxima(g, xv, bool(n_nan[c]), o)
     if not indices:
         return mask
     if a.ndim == 1:
@@ -267,53 +394,67 @@ def _extrema(graph, x, mode, hops, radius, direction, min_neighbors, nan_policy,
     return [g.ids(np.flatnonzero(mask[:, c])) for c in range(mask.shape[1])]
 
 
-def _column_maxima(g, xv, has_nan, mode, hops, radius, direction, min_neighbors):
+def _column_maxima(g, xv, has_nan, o):
     """Maxima of one channel of kernel values; NaN nodes (omitted) are dropped from the graph."""
-    if not has_nan:
-        return _channel_maxima(g, xv, mode, hops, radius, direction, min_neighbors)
-    keep = ~np.isnan(xv)
-    xv = np.where(keep, xv, 0.0)  # never read: NaN nodes have no edges, and are masked below
-    return _channel_maxima(g.subgraph_mask(keep), xv, mode, hops, radius, direction, min_neighbors) & keep
+    if has_nan:
+        keep = ~np.isnan(xv)
+        xv = np.where(keep, xv, 0.0)  # never read: NaN nodes have no edges, and are masked below
+        return _column_maxima(g.subgraph_mask(keep), xv, False, o) & keep
+    name = graph_route(o, g)
+    _taken(name)
+    return _ON_GRAPH[name](g, xv, o)
 
 
-def _raw_csr_maxima(graph, x, mode, min_neighbors, reverse):
-    """1-hop maxima of a scipy CSR matrix without building a `Graph`.
-
-    The common call -- a raw CSR, default ``direction="both"``, one channel of
-    values without NaN -- goes to `_kernels.raw_both_compare`, which validates
-    the matrix in the same passes that compute the answer. Plateau mode takes
-    the nonstrict answer when no candidate has an equal-valued neighbour
-    (then every winning plateau is one node). Returns None whenever anything
-    is unusual (another format or dtype, a matrix that needs cleaning, NaN
-    values, bad arguments, ties in plateau mode): the general path then
-    handles it, with its errors, and gives the same answer.
-    """
-    if not (sp.issparse(graph) and graph.format == "csr" and graph.ndim == 2):
+# -- the routes' bodies ----------------------------------------------------------------------------
+def _small(g, x, o, reverse):
+    xv = _one_clean_channel(x, g.n, reverse)
+    if xv is None:
         return None
-    n = graph.shape[0]
-    indptr, indices, data = graph.indptr, graph.indices, graph.data
-    if (
-        graph.shape[1] != n
-        or indptr.shape != (n + 1,)
-        or indptr.dtype != indices.dtype
-        or indices.dtype not in (np.int32, np.int64)
-        or data.dtype not in (np.float64, np.bool_)
-        or not all(a.flags.c_contiguous for a in (indptr, indices, data))
-    ):
-        return None
-    xv = _one_clean_channel(x, n, reverse)
+    return _small_on_graph(g, xv, o)
+
+
+def _small_on_graph(g, x, o):
+    ok, mask = _small_kernels.small_maxima(g.indptr, g.indices, x, o.mode, o.min_neighbors)
+    return mask if ok else None  # not ok: a NaN in `x` (only on the direct route)
+
+
+def _raw_csr(parts, x, o, reverse):
+    """1-hop maxima of a raw scipy CSR matrix without building a `Graph`:
+    `_kernels.raw_both_compare` validates the matrix in the same passes that
+    compute the answer. Plateau mode takes the nonstrict answer when no
+    candidate has an equal-valued neighbour (then every winning plateau is
+    one node). None whenever anything is unusual (NaN values, bad values, a
+    matrix that needs cleaning, ties in plateau mode): the Graph routes then
+    handle it, with their errors, and give the same answer."""
+    indptr, indices, data = parts
+    xv = _one_clean_channel(x, indptr.shape[0] - 1, reverse)
     if xv is None:
         return None
     clean, mask = _kernels.raw_both_compare(
-        indptr, indices, data, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau"
+        indptr, indices, data, xv, _kernels.value_buckets(xv), o.min_neighbors, o.mode != STRICT, o.mode == PLATEAU
     )
     return mask if clean else None
 
 
+def _raw_edges(parts, x, o, reverse):
+    """1-hop maxima of an edge list in one pass over the edges (`_kernels.edge_compare`)
+    where the Graph routes would first sort them into a CSR. None when the kernel meets an
+    id out of range or a node count that disagrees with `x` (and as `_raw_csr`)."""
+    src, dst, n = parts
+    xv = _one_clean_channel(x, n, reverse)
+    if xv is None:
+        return None
+    ok, mask = _kernels.edge_compare(
+        src, dst, xv, _kernels.value_buckets(xv), o.min_neighbors, o.mode != STRICT, o.mode == PLATEAU,
+        _edge_parts(len(xv), src.shape[0]),
+    )
+    return mask if ok else None
+
+
 def _one_clean_channel(x, n, reverse):
-    """Kernel values of `x` for the raw paths when it is one channel of `n` values
-    (None: ``len(x)``) without NaN; else None, and the general path handles `x`,
-    with its errors."""
+    """Kernel values of `x` for the direct routes when it is one channel of `n` values
+    (None: ``len(x)``) without NaN; else None, and the Graph routes handle `x`,
+    with their errors."""
     try:
         a = as_values(x, len(x) if n is None else n)
     except (TypeError, ValueError):
@@ -326,106 +467,59 @@ def _one_clean_channel(x, n, reverse):
     return xv
 
 
-def _raw_edge_list_maxima(graph, x, mode, min_neighbors, reverse):
-    """1-hop maxima of an edge list -- a PyG ``edge_index`` tensor or ``Data``, or
-    a scipy COO matrix -- without building a `Graph`.
-
-    One pass over the edges (`_kernels.edge_compare`) where the general path
-    would first sort them into a CSR. Taken for an int64 ``(2, E)`` CPU
-    tensor (``n = len(x)``, as PyG's ``scatter(..., dim_size=n)``), a ``Data``
-    without ``edge_weight`` (``n = num_nodes``), or a square COO matrix with
-    int32/int64 coordinates and float64 or bool entries none of which is
-    zero or NaN (a stored zero is no edge: the general path drops it); and
-    one channel of values without NaN. None otherwise, or when the kernel
-    meets an id out of range or a node count that disagrees with `x`: the
-    general path then gives the same answer, or its error.
-    """
-    edges = _edge_arrays(graph)
-    if edges is None:
-        return None
-    src, dst, n = edges
-    xv = _one_clean_channel(x, n, reverse)
-    if xv is None:
-        return None
-    ok, mask = _kernels.edge_compare(
-        src, dst, xv, _kernels.value_buckets(xv), min_neighbors, mode != "strict", mode == "plateau",
-        _edge_parts(len(xv), src.shape[0]),
-    )
-    return mask if ok else None
+def _khop_walk(g, x, o):
+    """Strict/nonstrict over k-hop balls, the ball never materialised. Filters first: with
+    each row's top value bucket known, the 1-, 2- and 3-hop maxima follow from walks over
+    paths of length 0, 1 and 2 (no BFS bookkeeping); a BFS searches what is left."""
+    indptr, indices, _ = g.neighbors(o.direction)
+    q = _kernels.value_buckets(x)
+    summaries = _kernels.row_summaries(indptr, indices, q, _kernels.ROW_SPAN)
+    candidates = np.ones(len(x), dtype=bool)
+    for length in range(min(o.hops, 3)):
+        candidates = _kernels.walk_compare(indptr, indices, x, q, *summaries, candidates, length,
+                                           o.mode == NONSTRICT)
+    if o.hops <= 3 and o.min_neighbors <= 1:
+        return candidates & (np.diff(indptr) >= o.min_neighbors)  # the ball is non-empty iff a neighbour
+    return _kernels.khop_compare(indptr, indices, x, q, o.hops, o.min_neighbors, o.mode == NONSTRICT,
+                                 _bfs_chunks(g.n, indices.itemsize), candidates)
 
 
-def _edge_arrays(graph):
-    """``(src, dst, n)`` of an edge list `_raw_edge_list_maxima` takes (``n`` None:
-    as many nodes as values), or None."""
-    if sp.issparse(graph):
-        if graph.format != "coo" or graph.ndim != 2 or graph.shape[0] != graph.shape[1] or graph.nnz == 0:
-            return None
-        row, col, data = graph.row, graph.col, graph.data  # `coords` only from scipy 1.13
-        if row.dtype != col.dtype or row.dtype not in (np.int32, np.int64):
-            return None
-        if data.dtype == np.bool_:
-            if not data.all():
-                return None
-        elif data.dtype != np.float64 or not data.flags.c_contiguous or not _kernels.data_summary(data)[0]:
-            return None
-        return np.ascontiguousarray(row), np.ascontiguousarray(col), graph.shape[0]
-    n = None
-    edge_index = graph
-    if is_pyg_data(graph):
-        if getattr(graph, "edge_weight", None) is not None:
-            return None
-        edge_index = getattr(graph, "edge_index", None)
-        try:
-            n = graph.num_nodes
-        except Exception:  # noqa: BLE001 -- PyG's own inference may fail; the general path reports it
-            return None
-    if not is_torch_tensor(edge_index) or edge_index.device.type != "cpu" or edge_index.dim() != 2:
-        return None
-    ei = edge_index.detach().numpy()
-    if ei.shape[0] != 2 or ei.shape[1] == 0 or ei.dtype != np.int64:
-        return None
-    return np.ascontiguousarray(ei[0]), np.ascontiguousarray(ei[1]), n
+def _khop_plateau_route(g, x, o):
+    indptr, indices, _ = g.neighbors(o.direction)
+    return _khop_plateau(indptr, indices, x, o.hops, o.min_neighbors, o.direction == "both" or g.is_symmetric,
+                         _bfs_chunks(g.n, indices.itemsize))
 
 
-def _channel_maxima(g, x, mode, hops, radius, direction, min_neighbors):
-    hops, radius = _resolve_ball(g, direction, hops, radius)
-    if radius is None and hops > 1 and (mode != "plateau" or min_neighbors <= 1):
-        # BFS per node: the k-hop neighbourhood is never materialised.
-        indptr, indices, _ = g.neighbors(direction)
-        chunks = _bfs_chunks(g.n, indices.itemsize)
-        if mode != "plateau":
-            nonstrict = mode == "nonstrict"
-            # Filters first: with each row's top value bucket known, the 1-,
-            # 2- and 3-hop maxima follow from walks over paths of length 0, 1
-            # and 2 (no BFS bookkeeping); a BFS searches what is left.
-            q = _kernels.value_buckets(x)
-            summaries = _kernels.row_summaries(indptr, indices, q, _kernels.ROW_SPAN)
-            candidates = np.ones(len(x), dtype=bool)
-            for length in range(min(hops, 3)):
-                candidates = _kernels.walk_compare(indptr, indices, x, q, *summaries, candidates, length, nonstrict)
-            if hops <= 3 and min_neighbors <= 1:
-                # The ball is non-empty iff the node has a neighbour (no self-loops).
-                return candidates & (np.diff(indptr) >= min_neighbors)
-            return _kernels.khop_compare(indptr, indices, x, q, hops, min_neighbors, nonstrict, chunks, candidates)
-        return _khop_plateau(indptr, indices, x, hops, min_neighbors, direction == "both" or g.is_symmetric, chunks)
-    if direction == "both" and hops == 1 and radius is None and min_neighbors <= 1:
-        # Not known to be symmetric: take the in-neighbours from the out-edges
-        # (a second pass, or both ends of each edge) instead of checking
-        # symmetry (~90 ms on 16M edges) or building the union view.
-        # Plateau mode first tries the nonstrict passes, which give its answer
-        # when no candidate meets a tie (~19 ms), then `both_plateau` (~30 ms).
-        if mode != "plateau" and not (g.symmetry_known and g.is_symmetric):
-            q = _kernels.value_buckets(x)
-            return _kernels.both_compare(g.indptr, g.indices, x, q, min_neighbors, mode == "nonstrict", False)[1]
-        if mode == "plateau" and not g.symmetry_known:
-            q = _kernels.value_buckets(x)
-            done, mask = _kernels.both_compare(g.indptr, g.indices, x, q, min_neighbors, True, True)
-            if done:
-                return mask
-            return _kernels.both_plateau(g.indptr, g.indices, x, q, min_neighbors == 1, _edge_parts(g.n, g.num_edges))
-    indptr, indices = _ball_csr(g, direction, hops, radius)
-    symmetric = direction == "both" or g.is_symmetric
-    return _maxima_1d(indptr, indices, x, mode, min_neighbors, symmetric)
+def _both_scan(g, x, o):
+    """Not known to be symmetric: take the in-neighbours from the out-edges (a second
+    pass, or both ends of each edge) instead of checking symmetry (~90 ms on 16M edges)
+    or building the union view. Plateau mode first tries the nonstrict passes, which give
+    its answer when no candidate meets a tie, then `both_plateau`."""
+    q = _kernels.value_buckets(x)
+    if o.mode != PLATEAU:
+        return _kernels.both_compare(g.indptr, g.indices, x, q, o.min_neighbors, o.mode == NONSTRICT, False)[1]
+    done, mask = _kernels.both_compare(g.indptr, g.indices, x, q, o.min_neighbors, True, True)
+    if done:
+        return mask
+    return _kernels.both_plateau(g.indptr, g.indices, x, q, o.min_neighbors == 1, _edge_parts(g.n, g.num_edges))
+
+
+def _ball(g, x, o):
+    indptr, indices = _ball_csr(g, o.direction, o.hops, o.radius)
+    q = _kernels.value_buckets(x)
+    if o.mode != PLATEAU:
+        return _kernels.neighbour_compare(indptr, indices, x, q, o.min_neighbors, o.mode == NONSTRICT)[0]
+    symmetric = o.direction == "both" or g.is_symmetric
+    good, root = _kernels.plateau_maxima(indptr, indices, x, q, o.min_neighbors == 1, symmetric)
+    if o.min_neighbors > 1:
+        if root is None:
+            root = np.arange(len(x))
+        good &= _plateau_outside_count(indptr, indices, x, root, good) >= o.min_neighbors
+    return good
+
+
+_DIRECT = {"small": _small, "raw-csr": _raw_csr, "raw-edges": _raw_edges}
+_ON_GRAPH = {"small": _small_on_graph, "khop-walk": _khop_walk, "khop-plateau": _khop_plateau_route, "both-scan": _both_scan, "ball": _ball}
 
 
 def _khop_plateau(indptr, indices, x, hops, min_neighbors, symmetric, chunks):
@@ -446,18 +540,6 @@ def _bfs_chunks(n, itemsize, budget=256 * 2**20):
     wanted = 4 * _threads()
     affordable = max(1, budget // max(1, 2 * n * itemsize))
     return int(max(1, min(wanted, affordable, n)))
-
-
-def _maxima_1d(indptr, indices, x, mode, min_neighbors, symmetric):
-    q = _kernels.value_buckets(x)
-    if mode != "plateau":
-        return _kernels.neighbour_compare(indptr, indices, x, q, min_neighbors, mode == "nonstrict")[0]
-    good, root = _kernels.plateau_maxima(indptr, indices, x, q, min_neighbors == 1, symmetric)
-    if min_neighbors > 1:
-        if root is None:
-            root = np.arange(len(x))
-        good &= _plateau_outside_count(indptr, indices, x, root, good) >= min_neighbors
-    return good
 
 
 def _plateau_outside_count(indptr, indices, x, root, candidate):

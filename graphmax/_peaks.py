@@ -13,7 +13,7 @@ from . import _peak_kernels
 from ._graph import Graph, _check_direction, _rows
 from ._interrupt import interruptible
 from ._maxima import _ball_csr, _check_int, _check_radius, _resolve_ball, local_maxima
-from ._prominence import graph_and_signal, graph_prominence
+from ._prominence import border_mask, graph_and_signal, graph_prominence, wall_prominence
 from ._values import kernel_values, node_array
 
 __all__ = ["Peaks", "find_peaks"]
@@ -117,6 +117,7 @@ def find_peaks(
     direction="both",
     order="value",
     return_prominence=False,
+    border=None,
 ):
     """The peaks of node values over a graph: the ``peak_local_max`` of graphs.
 
@@ -170,6 +171,11 @@ def find_peaks(
     return_prominence : bool, default False
         Compute `Peaks.prominence`, `saddle` and `parent` even without
         `min_prominence` (``order="prominence"`` computes them too).
+    border : array_like, optional
+        The prominence under ``scipy.signal.peak_prominences``' rule: the
+        nodes next to a border (a boolean mask or node positions), as
+        `graphmax.prominence`'s `border`. Only with the prominence
+        (`min_prominence`, ``order="prominence"`` or `return_prominence`).
 
     Returns
     -------
@@ -242,6 +248,11 @@ def find_peaks(
     if not isinstance(return_prominence, (bool, np.bool_)):
         raise TypeError(f"`return_prominence` must be True or False, got {return_prominence!r}")
     with_prominence = bool(return_prominence) or min_prominence is not None or order == "prominence"
+    if border is not None:
+        if not with_prominence:
+            raise ValueError("`border` changes the prominence only: pass it with `min_prominence`, "
+                             "order='prominence' or return_prominence=True")
+        border = border_mask(border, g.n)
 
     gl = g if lab is None else _label_graph(g, lab)
     # 1. one candidate per maximal plateau, at its lowest index
@@ -264,7 +275,11 @@ def find_peaks(
     keep = _above(a[nodes], _threshold(a, thresholds))
     prom = saddle = parent = None
     if with_prominence:
-        result = graph_prominence(gl, a)
+        if border is None:
+            result = graph_prominence(gl, a)
+        else:
+            indptr, indices, _ = gl.neighbors("both")
+            result = wall_prominence(indptr, indices, a, border)
         prom, saddle, parent = (r[lowest] for r in result)
         if min_prominence is not None:
             keep &= _at_least(prom, min_prominence)

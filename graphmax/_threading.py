@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import types
 
 import numba as nb
 from numba.core.registry import CPUDispatcher
@@ -31,8 +30,8 @@ from ._interrupt import raise_carried_interrupt
 
 __all__ = ["parallel_jit", "jit", "threadsafe_layer", "KERNEL_LOCK", "SERIAL_BELOW"]
 
-# A call from Python whose largest array argument has fewer elements runs a parallel
-# kernel's serial build (see `_SmallInputsSerial`); GRAPHMAX_SERIAL_BELOW overrides it.
+# A call from Python whose largest array argument has fewer elements runs on the calling
+# thread alone (see `_SizeLane`); GRAPHMAX_SERIAL_BELOW overrides it.
 SERIAL_BELOW = int(os.environ.get("GRAPHMAX_SERIAL_BELOW", 1 << 15))
 
 KERNEL_LOCK = threading.RLock()  # re-entrant: a guarded kernel may be called while one runs in this thread
@@ -91,16 +90,21 @@ class _LockedDispatcher(CPUDispatcher):
 
 
 class _SizeLane(CPUDispatcher):
-    """A kernel that runs a serial build of itself when every array argument is small.
+    """A kernel that runs on the calling thread alone when every array argument is small.
 
     Waking the thread pool for a parallel region costs microseconds on a quiet
-    machine and milliseconds when other processes hold the CPUs; a 34-node
-    graph is done long before. Below `SERIAL_BELOW` elements in the largest
-    array argument, a call from Python goes to `_serial_build`: the same
-    function compiled without ``parallel=True`` (``prange`` is then ``range``:
-    the same result), calling the serial builds of the kernels it calls. A
-    serial kernel that reaches no parallel one (found on its first call)
+    machine and milliseconds when other processes hold the CPUs (the region
+    waits for its slowest thread); a 34-node graph is done long before. Below
+    `SERIAL_BELOW` elements in the largest array argument, a call from Python
+    sets numba's thread count to one for this thread (`numba.set_num_threads`
+    is per thread) around the same compiled kernel: the parallel region then
+    runs in the caller with no other thread to wait for, and gives the same
+    result. A kernel that reaches no parallel one (found on its first call)
     drops this lane and is numba's plain dispatcher from then on.
+
+    An earlier design compiled a serial twin of each kernel instead: its
+    node loops kept numba's reference-count operations on every iteration
+    (numba issue #2350) and ran 20-50x slower than this (docs/decisions.md).
 
     The base calls name their class (no zero-argument ``super()``): another
     thread may swap ``__class__`` while this call runs.
@@ -117,7 +121,13 @@ class _SizeLane(CPUDispatcher):
                 largest = size
         try:
             if largest < SERIAL_BELOW:
-                return _serial_build(self)(*args)
+                threads = nb.get_num_threads()
+                if threads > 1:
+                    nb.set_num_threads(1)
+                    try:
+                        return CPUDispatcher.__call__(self, *args)
+                    finally:
+                        nb.set_num_threads(threads)
             return CPUDispatcher.__call__(self, *args)
         except SystemError as error:  # Ctrl-C during the kernel: see graphmax._interrupt
             raise_carried_interrupt(error)
@@ -156,31 +166,6 @@ def _reaches_parallel(kernel, seen=None):
     return reaches
 
 
-def _serial_build(kernel, building=None):
-    """The serial build of `kernel` (made on first use): a copy of its function under its own
-    name (numba caches it in its own files), compiled without ``parallel=True``, whose calls
-    to kernels that reach a parallel one go to their serial builds."""
-    build = kernel.__dict__.get("_graphmax_serial")
-    if build is not None:
-        return build
-    building = set() if building is None else building
-    building.add(id(kernel))
-    func = kernel.py_func
-    namespace = dict(func.__globals__)
-    for name, callee in _kernel_callees(func).items():
-        if id(callee) not in building and _reaches_parallel(callee):
-            namespace[name] = _serial_build(callee, building)
-    twin = types.FunctionType(func.__code__, namespace, func.__name__ + "__serial", func.__defaults__,
-                              func.__closure__)
-    twin.__qualname__ = func.__qualname__ + "__serial"
-    twin.__module__, twin.__doc__ = func.__module__, func.__doc__
-    build = nb.njit(cache=True, nogil=True)(twin)
-    if kernel._graphmax_locked:
-        build.__class__ = _LockedDispatcher
-    kernel._graphmax_serial = build
-    return build
-
-
 def _compile(func, parallel):
     dispatcher = nb.njit(cache=True, nogil=True, parallel=parallel)(func)
     locked = not threadsafe_layer()
@@ -192,8 +177,9 @@ def _compile(func, parallel):
 
 @contextlib.contextmanager
 def lanes(which):
-    """Within the block, calls from Python take the ``"parallel"`` or the ``"serial"`` builds
-    whatever their size (for `warm_up` and tests; not thread-safe: it sets `SERIAL_BELOW`)."""
+    """Within the block, calls from Python run on all of numba's threads (``"parallel"``) or
+    on the calling thread alone (``"serial"``) whatever their size (for benchmarks and tests;
+    not thread-safe: it sets `SERIAL_BELOW`)."""
     global SERIAL_BELOW
     saved = SERIAL_BELOW
     SERIAL_BELOW = {"parallel": 0, "serial": 1 << 62}[which]
@@ -211,7 +197,6 @@ def jit(func):
 
 def parallel_jit(func):
     """``numba.njit(cache=True, nogil=True, parallel=True)`` with the small-input lane
-    (`_SizeLane`), locked per call where the threading layer is not threadsafe (see the
-    module docstring). Each build compiles on first use: a program of small calls never
-    compiles the parallel one."""
+    (`_SizeLane`: one thread below `SERIAL_BELOW` elements), locked per call where the
+    threading layer is not threadsafe (see the module docstring)."""
     return _compile(func, parallel=True)

@@ -20,40 +20,67 @@ import numpy as np
 __all__ = ["warm_up"]
 
 
-def _graph_steps():
+def route_examples(values):
+    """``(route, call)`` for every row of `local_maxima`'s route table (`_maxima.ROUTES`, in
+    its order): each call runs that route in every mode on a tiny input (the rows after
+    "small" with the small route switched off, as larger inputs reach them)."""
     import scipy.sparse as sp
 
-    from . import _kernels
-    from ._graph import _threads, as_graph, from_edges
+    from . import _maxima
+    from ._graph import as_graph, from_edges
     from ._maxima import local_maxima
-    from ._peaks import find_peaks
 
     ring = np.array([[i, (i + 1) % 8] for i in range(8)] + [[0, 4]])
     both_ways = np.concatenate([ring, ring[:, ::-1]])
     weights = np.linspace(1.0, 2.0, len(both_ways))
+    csr = sp.csr_array((np.ones(len(both_ways)), (both_ways[:, 0], both_ways[:, 1])), shape=(8, 8))
+
+    def symmetric():
+        g = as_graph(both_ways, n=8)
+        _ = g.is_symmetric  # checked once (its kernel too): then the one-direction scans
+        return g
+
+    def coo(ids):  # the kernel of a PyG edge_index (int64 ids; compiled without importing torch) too
+        return sp.coo_array((np.ones(len(both_ways)), (both_ways[:, 0].astype(ids), both_ways[:, 1].astype(ids))),
+                            shape=(8, 8))
+
+    calls = {
+        "small": [(symmetric, {})],
+        "raw-csr": [(lambda: csr, {})],
+        "raw-edges": [(lambda: coo(np.int64), {}), (lambda: coo(np.int32), {})],
+        "khop-walk": [(symmetric, {"hops": 2})],
+        "khop-plateau": [(symmetric, {"hops": 2})],
+        "both-scan": [(lambda: from_edges(ring, n=8), {})],  # symmetry unknown: in-neighbours from out-edges
+        "ball": [(symmetric, {}), (lambda: as_graph(both_ways, n=8, weights=weights), {"radius": 1.5})],
+    }
+    modes = {"khop-walk": ("strict", "nonstrict"), "khop-plateau": ("plateau",)}
+
+    def run(name):
+        saved = _maxima.SMALL_EDGES
+        if name != "small":
+            _maxima.SMALL_EDGES = 0
+        try:
+            for make, kwargs in calls[name]:
+                for mode in modes.get(name, _maxima.MODES):
+                    local_maxima(make(), values, mode=mode, **kwargs)
+        finally:
+            _maxima.SMALL_EDGES = saved
+
+    return [(name, lambda name=name: run(name)) for name in _maxima.ROUTE_NAMES]
+
+
+def _graph_steps():
+    from ._graph import as_graph
+    from ._peaks import find_peaks
+
     floats = np.array([0.1, 0.9, 0.3, 0.7, 0.5, 0.2, 0.8, 0.4])
     ints = np.array([1, 5, 2, 5, 3, 0, 4, 1], dtype=np.int64)
+    ring = np.array([[i, (i + 1) % 8] for i in range(8)] + [[0, 4]])
 
     def graphs(values):
-        # The kernel behind one call on a PyG edge_index (int64 ids; compiled without
-        # importing torch) or a scipy COO matrix (int32 or int64 ids).
-        for ids in (np.int64, np.int32):
-            src, dst = (np.ascontiguousarray(both_ways[:, k], dtype=ids) for k in (0, 1))
-            for mode in ("strict", "nonstrict", "plateau"):
-                _kernels.edge_compare(src, dst, values, _kernels.value_buckets(values), 1, mode != "strict",
-                                      mode == "plateau", _threads())
-        symmetric = as_graph(both_ways, n=8)
-        _ = symmetric.is_symmetric  # checked once (its kernel too); then the one-direction scans run
-        directed = from_edges(ring, n=8)  # symmetry unknown: in-neighbours from the out-edges
-        weighted = as_graph(both_ways, n=8, weights=weights)
-        csr = sp.csr_array((np.ones(len(both_ways)), (both_ways[:, 0], both_ways[:, 1])), shape=(8, 8))
-        for mode in ("strict", "nonstrict", "plateau"):
-            local_maxima(symmetric, values, mode=mode)
-            local_maxima(directed, values, mode=mode)
-            local_maxima(csr, values, mode=mode)
-            local_maxima(symmetric, values, mode=mode, hops=2)
-            local_maxima(weighted, values, mode=mode, radius=1.5)
-        find_peaks(symmetric, values, min_distance=2, return_prominence=True)
+        for _, call in route_examples(values):
+            call()
+        find_peaks(as_graph(ring, n=8).to_undirected(), values, min_distance=2, return_prominence=True)
 
     return [
         ("graphs, float64 values", lambda: graphs(floats)),
@@ -85,9 +112,8 @@ def warm_up(*, progress: Callable[[str, float], None] | None = None) -> list[tup
     Runs `local_maxima` (every mode; symmetric, directed and raw scipy CSR
     graphs, and the kernel of a PyG ``edge_index`` or scipy COO matrix; ``hops=2``; ``radius=``), `find_peaks` with prominence, and
     `grid.local_maxima` / `grid.find_peaks` on tiny inputs with float64 and
-    int64 values and uint8/float64 images, each through the kernels' parallel
-    builds (which large inputs take) and their serial builds (small inputs;
-    see `graphmax._threading`). Later calls with those dtypes start at full
+    int64 values and uint8/float64 images (each kernel has one build: small
+    inputs run it on one thread, see `graphmax._threading`). Later calls with those dtypes start at full
     speed; other dtypes compile on their first call.
 
     Parameters
@@ -110,14 +136,10 @@ def warm_up(*, progress: Callable[[str, float], None] | None = None) -> list[tup
     """
     if progress is not None and not callable(progress):
         raise TypeError(f"`progress` must be callable or None, got {type(progress).__name__}")
-    from . import _threading
-
     done = []
     for name, step in _graph_steps() + _image_steps():
         start = time.perf_counter()
-        with _threading.lanes("parallel"):  # the builds large inputs take
-            step()
-        step()  # and the serial builds small inputs take (see graphmax._threading)
+        step()  # one build per kernel: small inputs run it on one thread (see graphmax._threading)
         seconds = time.perf_counter() - start
         done.append((name, seconds))
         if progress is not None:

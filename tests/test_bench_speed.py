@@ -71,6 +71,8 @@ def test_quick_run_json_is_complete(quick_run):
     assert {m["call"] for m in head["memory"]} >= {"graphmax local_maxima(mode='strict')"}
     assert head["memory"][0]["int_array_of_E_bytes"] == head["edges"] * np.dtype(head["index_dtype"]).itemsize
     assert report["headline"], "the headline table is empty"
+    out_of_cache = [row for row in report["headline"] if row["metric"].startswith("out of cache:")]
+    assert len(out_of_cache) == 5 and all(row["value"] != "not measured" for row in out_of_cache), out_of_cache
 
 
 def test_every_installed_peer_agreed(quick_run):
@@ -169,8 +171,10 @@ def test_full_plan_holds_the_issue_cases():
         "geometric 1M deg16 strict", "image noise 2048x2048 conn1 plateau", "image moon conn2 plateau",
         "image noise 128x128x128 conn3 plateau", "image noise 128x128x128 conn2 plateau",
         "image smooth 128x128x128 conn2 plateau", "cold start, empty numba cache",
+        "random 8M deg16 strict",
     ):
         assert name in names, name
+    assert [c.name for c in speed.plan(_settings()) if getattr(c, "out_of_cache", False)] == ["random 8M deg16 strict"]
     headline = [c for c in speed.plan(_settings()) if getattr(c, "headline", False)]
     assert [c.name for c in headline] == ["random 1M deg16 strict"]
     assert {"networkx", "networkx-max"} <= set(next(c for c in speed.graph_plan(False) if c.n == 20_000).peer_keys)

@@ -310,20 +310,17 @@ def test_console_script(tmp_path):
 
 # -- warmup ------------------------------------------------------------------------------------
 def test_warm_up_loads_the_kernels_of_both_value_dtypes():
-    from graphmax import _grid_kernels, _kernels
+    from graphmax import _grid_kernels, _kernels, _small_kernels
 
     seen = []
     steps = graphmax.warm_up(progress=lambda step, seconds: seen.append((step, seconds)))
     assert seen == steps and len(steps) == 3 and all(seconds >= 0 for _, seconds in steps)
-    for build in ("parallel", "serial"):  # large inputs take the first, small ones the second
-        def signatures(kernel):
-            return (kernel if build == "parallel" else kernel._graphmax_serial).signatures
-
-        value_dtypes = {str(sig[2].dtype) for sig in signatures(_kernels.neighbour_compare)}
-        assert {"float64", "int64"} <= value_dtypes, build
-        raw_dtypes = {str(sig[3].dtype) for sig in signatures(_kernels.raw_both_compare)}
-        assert {str(sig[2].dtype) for sig in signatures(_kernels.edge_compare)} >= {"float64", "int64"}, build
-        assert {"float64", "int64"} <= raw_dtypes, build
+    value_dtypes = {str(sig[2].dtype) for sig in _kernels.neighbour_compare.signatures}
+    assert {"float64", "int64"} <= value_dtypes
+    raw_dtypes = {str(sig[3].dtype) for sig in _kernels.raw_both_compare.signatures}
+    assert {str(sig[2].dtype) for sig in _kernels.edge_compare.signatures} >= {"float64", "int64"}
+    assert {"float64", "int64"} <= raw_dtypes
+    assert {str(sig[2].dtype) for sig in _small_kernels.small_maxima.signatures} >= {"float64", "int64"}
     assert any(str(sig[0].dtype) == "uint8" for sig in _grid_kernels.classify.signatures)
 
 

@@ -42,7 +42,7 @@ def test_quick_run_writes_every_file(quick_run):
         assert (out / name).stat().st_size > 0, name
     assert (out / "learned_size.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(out.glob(".*.tmp")), "a temporary file was left behind"
-    assert not (out / learned.PARTIAL).exists(), "the running checkpoint was left behind"
+    assert not (out / "learned.parts").exists(), "a quick run keeps its parts in memory"
 
 
 def test_quick_run_covers_every_model_on_every_target(quick_run):
@@ -134,7 +134,7 @@ def test_usage_errors(tmp_path, capsys):
 
 
 def _digests():
-    files = [*sorted(COMMITTED.glob("learned*")), learned.DOCS]
+    files = [*sorted(p for p in COMMITTED.rglob("learned*") if p.is_file()), learned.DOCS]
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
@@ -143,8 +143,12 @@ def test_a_partial_run_writes_nothing_without_out(monkeypatch, capsys):
     before = _digests()
     assert before, "the committed results are missing"
     written = []
-    monkeypatch.setattr(learned, "write_text", lambda path, text: written.append(path))
-    monkeypatch.setattr(learned, "atomic_write", lambda path, write: written.append(path))
+
+    def refuse(path):  # every file the suite writes goes through graphmax.io.atomic_target
+        written.append(path)
+        raise AssertionError(f"a partial run wrote {path}")
+
+    monkeypatch.setattr("graphmax.io.atomic_target", refuse)
     monkeypatch.setitem(learned.PLANS, "full", learned.PLANS["smoke"])  # toy sizes, same code path
     torch.set_num_threads(1)
     rc = learned.main(["--quiet", "--threads", "1", "--models", "oracle", "--targets", "strict", "--no-images"])
@@ -167,5 +171,15 @@ def test_the_cli_from_another_folder_leaves_the_committed_results(tmp_path):
 
 
 def test_benchmark_does_not_use_the_clis_private_helpers():
-    source = Path(learned.__file__).read_text()
-    assert "graphmax.cli" not in source and "_int_at_least(" in source
+    files = sorted(Path(learned.__file__).parent.glob("learned*.py"))
+    assert len(files) >= 5
+    assert all("graphmax.cli" not in p.read_text() for p in files)
+    assert "_int_at_least(" in Path(learned.__file__).read_text()
+
+
+def test_one_machine_and_json_recorder():
+    """Issue 18 item 3: the suites share benchmarks/_machine.py and _common.py's JSON writer."""
+    for path in Path(learned.__file__).parent.glob("learned*.py"):
+        source = path.read_text()
+        assert "def environment(" not in source and "def _json_default(" not in source, path.name
+        assert "platform.processor" not in source and "/proc/cpuinfo" not in source, path.name

@@ -148,3 +148,21 @@ def test_border_errors(border, error, match):
 def test_grid_border_must_be_a_flag():
     with pytest.raises(TypeError, match="`border` must be True or False, got 'yes'"):
         grid.prominence(np.ones(3), border="yes")
+
+
+@SMALL
+@given(x=hnp.arrays(np.int64, st.integers(2, 30), elements=st.integers(0, 6)))
+def test_find_peaks_passes_border_to_the_prominence(x):
+    """`find_peaks(border=)` filters and reports scipy's prominence on a path (whose two ends are
+    the border); each peak's figure is scipy's at that node."""
+    n = len(x)
+    want = scipy_prominences(x)
+    peaks = gm.find_peaks(nx.path_graph(n), x, border=[0, n - 1], return_prominence=True)
+    np.testing.assert_allclose(peaks.prominence, want[peaks.nodes])
+    kept = gm.find_peaks(nx.path_graph(n), x, border=[0, n - 1], min_prominence=2)
+    np.testing.assert_array_equal(kept.nodes, peaks.nodes[peaks.prominence >= 2])
+
+
+def test_find_peaks_border_needs_the_prominence():
+    with pytest.raises(ValueError, match="`border`"):
+        gm.find_peaks(nx.path_graph(3), [1, 2, 1], border=[0, 2])

@@ -97,8 +97,8 @@ def test_the_lock_is_taken_only_where_the_layer_needs_it(monkeypatch):
     assert locked(a) == 45.0 and type(locked) is _threading._LockedDispatcher
 
 
-def test_small_inputs_take_the_serial_build_with_the_same_results(monkeypatch):
-    """Every kernel family through its parallel builds (threshold 0) and its serial ones."""
+def test_small_inputs_run_on_one_thread_with_the_same_results(monkeypatch):
+    """Every kernel family on all of numba's threads (threshold 0) and on the caller alone."""
     from tests.kernel_families import every_family
 
     monkeypatch.setattr(_threading, "SERIAL_BELOW", 0)
@@ -110,33 +110,44 @@ def test_small_inputs_take_the_serial_build_with_the_same_results(monkeypatch):
         np.testing.assert_array_equal(got, want)
 
 
-def test_the_serial_lane_is_chosen_by_the_largest_array(monkeypatch):
+def test_the_one_thread_lane_is_chosen_by_the_largest_array(monkeypatch):
     def kernel(a, b):
-        total = 0.0
+        threads = np.zeros(a.shape[0], dtype=np.int64)
         for i in numba.prange(a.shape[0]):
-            total += a[i]
-        return total + b.sum()
+            threads[i] = numba.get_num_threads()
+        return threads.max() + b.sum()
 
     monkeypatch.setattr(_threading, "threadsafe_layer", lambda: True)
     dispatcher = _threading.parallel_jit(kernel)
     monkeypatch.setattr(_threading, "SERIAL_BELOW", 100)
-    assert dispatcher(np.ones(99), np.ones(3)) == 102
-    serial = dispatcher._graphmax_serial
-    assert serial.signatures and not dispatcher.signatures  # only the serial build compiled
-    assert dispatcher(np.ones(100), np.ones(3)) == 103
-    assert dispatcher.signatures  # the parallel build, for the larger input
+    everyone = numba.get_num_threads()
+    assert dispatcher(np.ones(99), np.zeros(3)) == 1  # small: the calling thread alone
+    assert numba.get_num_threads() == everyone  # ... and the caller's setting is back
+    assert dispatcher(np.ones(100), np.zeros(3)) == everyone  # the larger input: every thread
+    assert len(dispatcher.signatures) == 1  # one build for both
 
 
-def test_a_serial_kernel_that_calls_a_parallel_one_gets_the_lane_too():
-    from graphmax import _kernels
+def _threads_in_a_region(a):
+    threads = np.zeros(a.shape[0], dtype=np.int64)
+    for i in numba.prange(a.shape[0]):
+        threads[i] = numba.get_num_threads()
+    return threads.max()
 
-    callers = [k for k in vars(_kernels).values()
-               if getattr(k, "_graphmax_parallel", None) is False and _threading._reaches_parallel(k)]
-    assert callers, "expected serial kernels that launch parallel ones"
-    for kernel in callers:
-        build = _threading._serial_build(kernel)
-        for name, callee in _threading._kernel_callees(build.py_func).items():
-            assert not getattr(callee, "_graphmax_parallel", False), (kernel, name)
+
+def _calls_a_parallel_kernel(a):
+    return _parallel_region(a)
+
+
+_parallel_region = None  # compiled in the test (module globals: the lane finds callees by name)
+
+
+def test_a_serial_kernel_that_calls_a_parallel_one_gets_the_lane_too(monkeypatch):
+    monkeypatch.setitem(globals(), "_parallel_region", _threading.parallel_jit(_threads_in_a_region))
+    outer = _threading.jit(_calls_a_parallel_kernel)
+    monkeypatch.setattr(_threading, "SERIAL_BELOW", 100)
+    assert outer(np.ones(10)) == 1
+    assert isinstance(outer, _threading._SizeLane)  # kept the lane: it reaches a parallel kernel
+    assert outer(np.ones(1000)) == numba.get_num_threads()
 
 
 def test_a_call_survives_another_thread_dropping_the_lane(monkeypatch):

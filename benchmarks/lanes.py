@@ -1,0 +1,111 @@
+"""Small inputs: the "small" route against the rest of the route table, and a kernel run
+on the calling thread alone (`graphmax._threading`'s small-input lane) against the same
+kernel on all of numba's threads, side by side in one run.
+
+    python -m benchmarks.lanes            # prints a table (~1 minute); writes nothing
+
+What it answers: where `graphmax._maxima.SMALL_EDGES` and
+`graphmax._threading.SERIAL_BELOW` should sit (docs/decisions.md, "local_maxima's
+route table" and "Small inputs never wake the thread pool").
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from benchmarks._machine import machine_info, numba_threading_layer
+
+SIZES = [(34, None), (100, 4), (500, 8), (1000, 8), (2000, 8), (4000, 8), (20000, 8)]
+
+
+def best_us(call, repeat=5, min_seconds=0.02):
+    call()
+    loops = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(loops):
+            call()
+        if time.perf_counter() - start >= min_seconds:
+            break
+        loops *= 4
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(loops):
+            call()
+        best = min(best, (time.perf_counter() - start) / loops)
+    return best * 1e6
+
+
+def graph_of(n, degree, seed=0):
+    import networkx as nx
+
+    import graphmax as gm
+
+    if degree is None:
+        return gm.as_graph(nx.karate_club_graph())
+    rng = np.random.default_rng(seed)
+    edges = rng.integers(0, n, (n * degree // 2, 2))
+    g = gm.from_edges(edges, n=n, directed=False)
+    return g
+
+
+def rows(sizes=SIZES, seed=0):
+    import graphmax as gm
+    from graphmax import _kernels, _maxima, _threading
+
+    out = []
+    for n, degree in sizes:
+        g = graph_of(n, degree, seed)
+        x = np.random.default_rng(seed + 1).random(g.n)
+        row = {"nodes": g.n, "stored edges": g.num_edges}
+        for mode in ("strict", "plateau"):
+            saved = _maxima.SMALL_EDGES
+            def call(g=g, x=x, mode=mode):
+                return gm.local_maxima(g, x, mode=mode)
+
+            try:
+                _maxima.SMALL_EDGES = 1 << 62
+                small = best_us(call)
+                _maxima.SMALL_EDGES = 0
+                table = best_us(call)
+            finally:
+                _maxima.SMALL_EDGES = saved
+            row[f"{mode}: small route us"] = small
+            row[f"{mode}: rest of the table us"] = table
+        q = _kernels.value_buckets(x)
+        for lane, label in (("serial", "one thread"), ("parallel", "all threads")):
+            with _threading.lanes(lane):
+                row[f"neighbour_compare, {label} us"] = best_us(
+                    lambda g=g, x=x, q=q: _kernels.neighbour_compare(g.indptr, g.indices, x, q, 1, False))
+        out.append(row)
+    return out
+
+
+def format_rows(table):
+    keys = list(table[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for row in table:
+        lines.append("| " + " | ".join(f"{row[k]:,.1f}" if isinstance(row[k], float) else f"{row[k]:,}"
+                                       for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.lanes", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    import numba
+
+    m = machine_info()
+    print(f"{m['cpu_model']}, {m['cpus_usable']} usable CPUs, load average {m['load_average']}, "
+          f"CPUs busy with other work at start {m['cpu_busy_at_start']}; numba {numba.get_num_threads()} threads "
+          f"({numba_threading_layer()})")
+    print(format_rows(rows(seed=args.seed)))
+
+
+if __name__ == "__main__":
+    main()
