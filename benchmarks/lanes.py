@@ -2,7 +2,8 @@
 on the calling thread alone (`graphmax._threading`'s small-input lane) against the same
 kernel on all of numba's threads, side by side in one run.
 
-    python -m benchmarks.lanes            # prints a table (~1 minute); writes nothing
+    python -m benchmarks.lanes                                   # prints the table (~1 minute)
+    python -m benchmarks.lanes --out benchmarks/results/lanes.md # and writes it (the committed run)
 
 What it answers: where `graphmax._maxima.SMALL_EDGES` and
 `graphmax._threading.SERIAL_BELOW` should sit (docs/decisions.md, "local_maxima's
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import write_text
 from benchmarks._machine import machine_info, numba_threading_layer
 
 SIZES = [(34, None), (100, 4), (500, 8), (1000, 8), (2000, 8), (4000, 8), (20000, 8)]
@@ -97,14 +100,26 @@ def format_rows(table):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.lanes", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="also write the table (Markdown)")
     args = parser.parse_args(argv)
     import numba
 
     m = machine_info()
-    print(f"{m['cpu_model']}, {m['cpus_usable']} usable CPUs, load average {m['load_average']}, "
-          f"CPUs busy with other work at start {m['cpu_busy_at_start']}; numba {numba.get_num_threads()} threads "
-          f"({numba_threading_layer()})")
-    print(format_rows(rows(seed=args.seed)))
+    text = "\n".join([
+        "# Small inputs: the small route and the one-thread lane",
+        "",
+        f"Command: `python -m benchmarks.lanes{' --seed ' + str(args.seed) if args.seed else ''}`; best of 5 "
+        "samples, each a loop of calls of at least 20 ms; times in microseconds per call.  ",
+        f"Machine: {m['cpu_model']}, {m['cpus_usable']} usable CPUs, load average at start {m['load_average']}, "
+        f"CPUs busy with other work at start {m['cpu_busy_at_start']}; numba {numba.get_num_threads()} threads "
+        f"({numba_threading_layer()}).",
+        "",
+        format_rows(rows(seed=args.seed)),
+        "",
+    ])
+    print(text)
+    if args.out is not None:
+        write_text(args.out, text)
 
 
 if __name__ == "__main__":

@@ -256,3 +256,21 @@ def test_import_graphmax_stays_free_of_dask():
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+@pytest.mark.parametrize("ids", ["int", "str"])
+def test_parquet_folders_read_in_batches(client, tmp_path, monkeypatch, ids):
+    """Edges and values split over 11 files each (read in natural order: part-2 before
+    part-10, as Dask's read_parquet does) and read 7 rows at a time."""
+    from graphmax.distributed import _inputs
+
+    monkeypatch.setattr(_inputs, "BATCH_ROWS", 7)
+    edges, values, graph = random_case(3, ids=ids)
+    for name, frame in (("e", edges), ("v", values)):
+        (tmp_path / name).mkdir()
+        for i, chunk in enumerate(np.array_split(np.arange(len(frame)), 11)):
+            frame.iloc[chunk].to_parquet(tmp_path / name / f"part-{i}.parquet")
+    for mode, hops in (("plateau", 1), ("strict", 2), ("plateau", 2)):
+        result = gd.local_maxima(str(tmp_path / "e"), str(tmp_path / "v"), mode=mode, hops=hops, client=client)
+        assert result.compute().tolist() == expected(graph, values, mode=mode, hops=hops).tolist(), (mode, hops)
+    assert result.compute_frame()["node"].tolist() == values["node"].tolist()

@@ -2,7 +2,7 @@
 
 A *pass* maps every edge partition to a partial (`Partial`) with one compiled
 kernel (`graphmax.distributed._kernels`) and merges the partials pairwise up a
-tree of fan-in `SPLIT_EVERY` (Dask's own ``split_every`` default) -- no shuffle
+tree of fan-in `SPLIT_EVERY` -- no shuffle
 of the edges. Per-node state (values, flags, top-K tables) is dense: an array
 of ``n`` entries per partial, which is why the node table must fit in one
 worker (see docs/distributed.md).
@@ -18,7 +18,12 @@ from dask.sizeof import sizeof
 from . import _kernels as k
 from ._inputs import piece_batches
 
-SPLIT_EVERY = 8
+# Partials merged per task. Pairwise: a merge holds its inputs and its output, so fan-in 8
+# (Dask's own ``split_every`` default) held 9 dense partials; measured on a 131k-node graph
+# (tracemalloc peak of a one-thread run, `benchmarks.distributed.node_state_bytes`), fan-in
+# 8 -> 2 took strict hops=1 from 26 to 16 bytes per node and hops=2 from 331 to 265, for
+# a few more O(n) merge tasks.
+SPLIT_EVERY = 2
 DIRECTIONS = {"both": 0, "out": 1, "in": 2}
 
 
