@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import _kernels, _small_kernels
+from . import _kernels
 from ._graph import (
     Graph,
     _check_direction,
@@ -241,7 +241,7 @@ def local_minima(
 
 
 # -- options: checked once, into one record --------------------------------------------------------
-STRICT, NONSTRICT, PLATEAU = _small_kernels.STRICT, _small_kernels.NONSTRICT, _small_kernels.PLATEAU
+STRICT, NONSTRICT, PLATEAU = _kernels.core.STRICT, _kernels.core.NONSTRICT, _kernels.core.PLATEAU
 MODE_CODES = {"strict": STRICT, "nonstrict": NONSTRICT, "plateau": PLATEAU}
 
 
@@ -414,7 +414,7 @@ def _small(g, x, o, reverse):
 
 
 def _small_on_graph(g, x, o):
-    ok, mask = _small_kernels.small_maxima(g.indptr, g.indices, x, o.mode, o.min_neighbors)
+    ok, mask = _kernels.small_maxima(g.indptr, g.indices, x, o.mode, o.min_neighbors)
     return mask if ok else None  # not ok: a NaN in `x` (only on the direct route)
 
 

@@ -19,6 +19,7 @@ layer is threadsafe the dispatcher is numba's own: no cost on the common path.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 
@@ -164,6 +165,83 @@ def _reaches_parallel(kernel, seen=None):
     )
     kernel._graphmax_reaches = reaches
     return reaches
+
+
+# -- numba's on-disk cache, keyed on every kernel file ---------------------------------------------
+# numba keys a cached kernel on its own source file only, but a kernel inlines helpers of other
+# files (`_kernels.core` into every family): after an upgrade or an edit that changes only
+# `core.py`, the other families' cached code would keep the old helper. Every kernel file's
+# stamp therefore also carries a hash of all of them.
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _kernel_files():
+    """The source files whose functions compile through this module: graphmax/_kernels/*.py
+    and graphmax/distributed/_kernels.py."""
+    folder = os.path.join(_PACKAGE, "_kernels")
+    files = [os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".py")]
+    files.append(os.path.join(_PACKAGE, "distributed", "_kernels.py"))
+    return sorted(files)
+
+
+_stamp_cache = {}
+
+
+def kernels_stamp():
+    """A sha256 of the content of every kernel file (computed once per process)."""
+    files = tuple(_kernel_files())
+    if files not in _stamp_cache:
+        digest = hashlib.sha256()
+        for path in files:
+            digest.update(os.path.basename(path).encode())
+            with open(path, "rb") as f:
+                digest.update(f.read())
+        _stamp_cache.clear()
+        _stamp_cache[files] = digest.hexdigest()
+    return _stamp_cache[files]
+
+
+def _is_kernel_file(py_file):
+    return os.path.abspath(py_file) in _kernel_files()
+
+
+def _stamped(locator_class):
+    """`locator_class` for graphmax's kernel files only, its source stamp joined with `kernels_stamp`."""
+
+    class Stamped(locator_class):
+        def get_source_stamp(self):
+            return (locator_class.get_source_stamp(self), kernels_stamp())
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if not _is_kernel_file(py_file):
+                return None
+            return super().from_function(py_func, py_file)
+
+    Stamped.__name__ = Stamped.__qualname__ = f"GraphmaxStamped{locator_class.__name__}"
+    return Stamped
+
+
+def _install_cache_locators():
+    """Put the stamped locators first in numba's list (the user's NUMBA_CACHE_DIR first among
+    them, as numba orders its own). Where numba's cache internals differ from the ones this
+    was written against, nothing is installed: the kernels then cache as numba does."""
+    from numba.core import caching
+
+    def public_or_private(name):  # numba 0.61 made these names public
+        return getattr(caching, name, None) or getattr(caching, "_" + name, None)
+
+    impl = public_or_private("CacheImpl")
+    wanted = [public_or_private(name)
+              for name in ("UserProvidedCacheLocator", "InTreeCacheLocator", "UserWideCacheLocator")]
+    if impl is None or None in wanted or not isinstance(getattr(impl, "_locator_classes", None), list):
+        return False
+    if not any(getattr(c, "__name__", "").startswith("GraphmaxStamped") for c in impl._locator_classes):
+        impl._locator_classes = [_stamped(c) for c in wanted] + list(impl._locator_classes)
+    return True
+
+
+CACHE_STAMPED = _install_cache_locators()
 
 
 def _compile(func, parallel):

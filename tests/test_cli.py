@@ -310,7 +310,7 @@ def test_console_script(tmp_path):
 
 # -- warmup ------------------------------------------------------------------------------------
 def test_warm_up_loads_the_kernels_of_both_value_dtypes():
-    from graphmax import _kernels, _small_kernels
+    from graphmax import _kernels
     from graphmax._kernels import grid as grid_kernels
 
     seen = []
@@ -321,7 +321,7 @@ def test_warm_up_loads_the_kernels_of_both_value_dtypes():
     raw_dtypes = {str(sig[3].dtype) for sig in _kernels.raw_both_compare.signatures}
     assert {str(sig[2].dtype) for sig in _kernels.edge_compare.signatures} >= {"float64", "int64"}
     assert {"float64", "int64"} <= raw_dtypes
-    assert {str(sig[2].dtype) for sig in _small_kernels.small_maxima.signatures} >= {"float64", "int64"}
+    assert {str(sig[2].dtype) for sig in _kernels.small_maxima.signatures} >= {"float64", "int64"}
     assert any(str(sig[0].dtype) == "uint8" for sig in grid_kernels.classify.signatures)
 
 

@@ -12,10 +12,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "graphmax"
 KERNELS = PACKAGE / "_kernels"
 MAX_CODE_LINES = 600
-# The distributed engine's kernels merge partial results; they stay with that engine. The
-# small-graph kernel of `local_maxima`'s route table (issue 18 item 1) is imported by
-# `_maxima` as `graphmax._small_kernels` for now.
-ELSEWHERE = {PACKAGE / "distributed" / "_kernels.py", PACKAGE / "_small_kernels.py"}
+# The distributed engine's kernels merge partial results; they stay with that engine.
+ELSEWHERE = {PACKAGE / "distributed" / "_kernels.py"}
 
 
 def _modules():

@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 import graphmax as gm
-from graphmax import _kernels, _maxima, _small_kernels, _warmup
+from graphmax import _kernels, _maxima, _warmup
 
 from . import reference as ref
 
@@ -109,7 +109,7 @@ def _recording(monkeypatch):
                 depth[0] -= 1
         return call
 
-    for module in (_kernels, _small_kernels):
+    for module in (_kernels,):
         for name, f in list(vars(module).items()):
             if (callable(f) and not isinstance(f, type) and not name.startswith("_")
                     and getattr(f, "__module__", "").startswith("graphmax")):

@@ -163,3 +163,37 @@ def test_a_call_survives_another_thread_dropping_the_lane(monkeypatch):
     dispatcher.__class__ = _threading._LockedDispatcher  # what the other thread's first call did
     assert _threading._SizeLaneLocked.__call__(dispatcher, a) == 6.0
     assert _threading._SizeLane.__call__(dispatcher, a) == 6.0
+
+
+def _cache_locator(py_func):
+    from numba.core import caching
+
+    impl = getattr(caching, "CompileResultCacheImpl", None) or caching._CompileResultCacheImpl
+    return impl(py_func)._locator
+
+
+def test_a_cached_kernel_is_stamped_with_every_kernel_file(tmp_path, monkeypatch):
+    """A kernel inlines helpers of other files (`_kernels.core`): its cache entry must go stale
+    when any kernel file changes, not only its own (numba's stamp is its own file only)."""
+    from graphmax import _kernels
+
+    assert _threading.CACHE_STAMPED
+    kernel = _kernels.neighbour_compare.py_func  # in _kernels/scan.py
+    before = _cache_locator(kernel).get_source_stamp()
+    other = tmp_path / "core.py"  # stands for another kernel file (the installed ones stay as they are)
+    other.write_text("HELPER = 1\n")
+    files = _threading._kernel_files()
+    monkeypatch.setattr(_threading, "_kernel_files", lambda: files + [str(other)])
+    first = _cache_locator(kernel).get_source_stamp()
+    other.write_text("HELPER = 2\n")
+    _threading._stamp_cache.clear()  # computed once per process; a new process sees the change
+    second = _cache_locator(kernel).get_source_stamp()
+    assert before != first != second
+    assert before[0] == first[0] == second[0]  # the kernel's own file did not change
+
+
+def test_functions_outside_the_kernel_files_cache_as_numba_does():
+    def plain(a):
+        return a
+
+    assert not type(_cache_locator(plain)).__name__.startswith("GraphmaxStamped")

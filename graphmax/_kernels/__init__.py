@@ -10,6 +10,7 @@ One kernel family per module (see "Kernels package" in ``docs/decisions.md``):
   plateau states, the one "does u beat v" comparison;
 - `buckets`: the 8-bit value buckets every graph scan compares first;
 - `scan`: 1-hop row scans of a CSR graph; `edges`: 1-hop maxima from an edge list;
+- `small`: every mode of the 1-hop maxima of a small graph in one serial pass;
 - `plateaus`: plateau mode on a CSR graph; `khop`: k-hop balls, maxima and plateaus;
 - `radius`: Dijkstra balls; `csr`: CSR building and checks;
 - `grid`: local maxima of images; `footprint`: peak candidates of images;
@@ -37,6 +38,7 @@ from .khop import (
 from .plateaus import both_plateau, khop_plateau_union, plateau_maxima, resolve_plateaus
 from .radius import radius_csr
 from .scan import both_compare, neighbour_compare, raw_both_compare
+from .small import small_maxima
 
 __all__ = [
     "ROW_SPAN",
@@ -58,6 +60,7 @@ __all__ = [
     "radius_csr",
     "raw_both_compare",
     "resolve_plateaus",
+    "small_maxima",
     "row_summaries",
     "value_buckets",
     "walk_compare",

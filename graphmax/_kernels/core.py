@@ -6,7 +6,14 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .._threading import jit as _jit  # locked where the threading layer is not threadsafe
+from .._threading import (
+    jit as _jit,  # locked where the threading layer is not threadsafe
+)
+
+# `mode` codes of every maxima kernel (graph and image), and of graphmax._maxima.Options.
+STRICT = 0
+NONSTRICT = 1
+PLATEAU = 2
 
 
 @nb.njit(cache=True, nogil=True, inline="always")

@@ -13,9 +13,11 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
-from .core import _TASK_PIXELS
-
+from .._threading import (  # locked where the threading layer is not threadsafe
+    jit as _jit,
+)
+from .._threading import parallel_jit as _pjit
+from .core import _TASK_PIXELS, NONSTRICT, PLATEAU, STRICT
 
 # Per-pixel states of `classify` / `fill_plateaus`. After `fill_plateaus`
 # only NOT_MAX and MAX remain, so the state array *is* the boolean mask.
@@ -29,11 +31,6 @@ DEFERRED = 6  # a candidate whose plateau leaves its band: left to the sequentia
 BORDER_DEFERRED = 7  # the same on the border (border states are the odd ones)
 NAN_PIXEL = 8  # returned (never stored) by `_border_pixel` for a NaN pixel
 SEED = 9  # an interior candidate the last sweep of `propagate_plateaus` found losing (propagate_plateaus only)
-
-# `mode` codes.
-STRICT = 0
-NONSTRICT = 1
-PLATEAU = 2
 
 # Most pixels in one scan of `_classify_pieces` when short interior rows are grouped.
 _SPAN = 2048

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels.core import _find, _union
-from ._threading import jit
-
-STRICT, NONSTRICT, PLATEAU = 0, 1, 2  # the mode codes of graphmax._maxima and the image kernels
+from .._threading import jit
+from .core import NONSTRICT, PLATEAU, STRICT, _find, _union  # noqa: F401  (NONSTRICT: the third code)
 
 
 @jit
