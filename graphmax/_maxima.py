@@ -407,7 +407,7 @@ def _column_maxima(g, xv, has_nan, o):
 
 # -- the routes' bodies ----------------------------------------------------------------------------
 def _small(g, x, o, reverse):
-    xv = _one_clean_channel(x, g.n, reverse)
+    xv = _one_clean_channel(x, g.n, reverse, count_nan=False)  # the kernel meets any NaN itself
     if xv is None:
         return None
     return _small_on_graph(g, xv, o)
@@ -451,10 +451,10 @@ def _raw_edges(parts, x, o, reverse):
     return mask if ok else None
 
 
-def _one_clean_channel(x, n, reverse):
+def _one_clean_channel(x, n, reverse, count_nan=True):
     """Kernel values of `x` for the direct routes when it is one channel of `n` values
-    (None: ``len(x)``) without NaN; else None, and the Graph routes handle `x`,
-    with their errors."""
+    (None: ``len(x)``) without NaN (not looked for with ``count_nan=False``); else None,
+    and the Graph routes handle `x`, with their errors."""
     try:
         a = as_values(x, len(x) if n is None else n)
     except (TypeError, ValueError):
@@ -462,7 +462,7 @@ def _one_clean_channel(x, n, reverse):
     if a.ndim != 1:
         return None
     xv = kernel_values(np.ascontiguousarray(a), reverse=reverse)
-    if xv.dtype.kind == "f" and _kernels.count_nan(xv):
+    if count_nan and xv.dtype.kind == "f" and _kernels.count_nan(xv):
         return None
     return xv
 
