@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import graphmax
+import graphmax._io_write as gio_write
 import graphmax.io as gio
 from graphmax.cli import main
 
@@ -184,7 +185,7 @@ def test_failed_write_leaves_nothing(tmp_path, capsys, monkeypatch):
         file.write("node,value\n0,")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(gio, "_write_csv", fail_midway)
+    monkeypatch.setattr(gio_write, "_write_csv", fail_midway)
     code, _, err = run(capsys, "maxima", KARATE_EDGES, KARATE_VALUES, "-o", out)
     assert code == 2
     assert err.startswith("graphmax: error: ") and "No space left on device" in err

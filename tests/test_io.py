@@ -12,6 +12,7 @@ import scipy.io
 import scipy.sparse as sp
 
 import graphmax
+import graphmax._io_write as gio_write
 import graphmax.io as gio
 from graphmax.io import read_graph, read_values, write_result
 
@@ -457,7 +458,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         file.write("node,value\na,")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(gio, "_write_csv", fail_midway)
+    monkeypatch.setattr(gio_write, "_write_csv", fail_midway)
     with pytest.raises(OSError, match="No space left"):
         write_result(out, COLUMNS)
     assert out.read_text() == "old result\n"
