@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import _kernels
 from ._graph import (
     Graph,
     _check_direction,
@@ -22,6 +21,8 @@ from ._graph import (
     raw_edge_list,
 )
 from ._interrupt import interruptible
+from ._lazy import lazy
+from ._modes import NONSTRICT, PLATEAU, STRICT
 from ._values import (
     as_values,
     check_nan_policy,
@@ -29,6 +30,8 @@ from ._values import (
     is_keyed,
     kernel_values,
 )
+
+_kernels = lazy("graphmax._kernels", globals(), "_kernels")  # numba: on first use
 
 __all__ = ["local_maxima", "local_minima", "neighborhood", "neighbourhood"]
 
@@ -241,7 +244,6 @@ def local_minima(
 
 
 # -- options: checked once, into one record --------------------------------------------------------
-STRICT, NONSTRICT, PLATEAU = _kernels.core.STRICT, _kernels.core.NONSTRICT, _kernels.core.PLATEAU
 MODE_CODES = {"strict": STRICT, "nonstrict": NONSTRICT, "plateau": PLATEAU}
 
 

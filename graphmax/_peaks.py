@@ -9,12 +9,19 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import peaks as peak_kernels
 from ._graph import Graph, _check_direction, _rows
 from ._interrupt import interruptible
+from ._lazy import lazy
 from ._maxima import _ball_csr, _check_int, _check_radius, _resolve_ball, local_maxima
-from ._prominence import border_mask, graph_and_signal, graph_prominence, wall_prominence
+from ._prominence import (
+    border_mask,
+    graph_and_signal,
+    graph_prominence,
+    wall_prominence,
+)
 from ._values import kernel_values, node_array
+
+peak_kernels = lazy("graphmax._kernels.peaks", globals(), "peak_kernels")  # numba: on first use
 
 __all__ = ["Peaks", "find_peaks"]
 

@@ -6,8 +6,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._kernels import persistence
+from ._lazy import lazy
 from ._values import graph_and_values, kernel_values
+
+persistence = lazy("graphmax._kernels.persistence", globals(), "persistence")  # numba: on first use
 
 __all__ = ["Prominence", "prominence"]
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import numbers
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import grid as grid_kernels
 from ._interrupt import interruptible
+from ._lazy import lazy
 from ._maxima import _check_int, _check_mode
+from ._modes import NONSTRICT, PLATEAU, STRICT
 from ._peaks import _at_least
 from ._values import check_nan_policy, kernel_values
+
+grid_kernels = lazy("graphmax._kernels.grid", globals(), "grid_kernels")  # numba: on first use
 
 __all__ = ["find_peaks", "grid_adjacency", "local_maxima", "local_minima", "prominence"]
 
@@ -20,9 +22,9 @@ __all__ = ["find_peaks", "grid_adjacency", "local_maxima", "local_minima", "prom
 _PARALLEL_FILL = 1 << 15
 
 _MODE_CODES = {
-    "strict": grid_kernels.STRICT,
-    "nonstrict": grid_kernels.NONSTRICT,
-    "plateau": grid_kernels.PLATEAU,
+    "strict": STRICT,
+    "nonstrict": NONSTRICT,
+    "plateau": PLATEAU,
 }
 
 
@@ -474,6 +476,8 @@ def _grid_maxima(a, hood, mode, allow_border, min_neighbors, nan_policy, reverse
             x, shape, deltas, offsets, code, min_neighbors, allow_border, True
         )
     if candidates:
+        import numba
+
         threads = numba.get_num_threads()
         # The spread needs no neighbour count: min_neighbors 0, or 1 where only a constant image
         # (every pixel a candidate) has a plateau with no pixel around it.

@@ -10,10 +10,7 @@ from .._threading import (
     jit as _jit,  # locked where the threading layer is not threadsafe
 )
 
-# `mode` codes of every maxima kernel (graph and image), and of graphmax._maxima.Options.
-STRICT = 0
-NONSTRICT = 1
-PLATEAU = 2
+from .._modes import NONSTRICT, PLATEAU, STRICT  # noqa: F401  (the mode codes, for the kernels)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
