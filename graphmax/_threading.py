@@ -196,14 +196,15 @@ def _reaches_parallel(kernel, seen=None):
 # `core.py`, the other families' cached code would keep the old helper. Every kernel file's
 # stamp therefore also carries a hash of all of them.
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_KERNELS_DIR = os.path.join(_PACKAGE, "_kernels")
+_DISTRIBUTED_KERNELS = os.path.join(_PACKAGE, "distributed", "_kernels.py")
 
 
 def _kernel_files():
     """The source files whose functions compile through this module: graphmax/_kernels/*.py
     and graphmax/distributed/_kernels.py."""
-    folder = os.path.join(_PACKAGE, "_kernels")
-    files = [os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".py")]
-    files.append(os.path.join(_PACKAGE, "distributed", "_kernels.py"))
+    files = [os.path.join(_KERNELS_DIR, name) for name in os.listdir(_KERNELS_DIR) if name.endswith(".py")]
+    files.append(_DISTRIBUTED_KERNELS)
     return sorted(files)
 
 
@@ -225,7 +226,10 @@ def kernels_stamp():
 
 
 def _is_kernel_file(py_file):
-    return os.path.abspath(py_file) in _kernel_files()
+    """Whether `py_file` is one of `_kernel_files` (by its folder: numba asks this for every
+    cached function of every library, so no directory listing here)."""
+    path = os.path.abspath(py_file)
+    return path == _DISTRIBUTED_KERNELS or (os.path.dirname(path) == _KERNELS_DIR and path.endswith(".py"))
 
 
 def _stamped(locator_class):
