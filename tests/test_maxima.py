@@ -13,6 +13,7 @@ import graphmax as gm
 from graphmax import _maxima
 
 from . import reference as ref
+from .strategies import graphs
 
 MODES = ("strict", "nonstrict", "plateau")
 
@@ -45,16 +46,6 @@ def test_default_mode_is_plateau():
 
 
 # -- random graphs against the reference -----------------------------------------------------
-@st.composite
-def graphs(draw, max_n=10):
-    n = draw(st.integers(0, max_n))
-    if n == 0:
-        return 0, []
-    pair = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
-    edges = draw(st.lists(pair, max_size=3 * n))  # self-loops and duplicates included
-    return n, edges
-
-
 def _values(draw, n, kind):
     if kind == "ties":
         return [draw(st.integers(0, 3)) for _ in range(n)], np.int64

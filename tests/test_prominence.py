@@ -14,6 +14,8 @@ import graphmax as gm
 from graphmax import grid
 from graphmax._prominence import Prominence, descending_order, prominence
 
+from .strategies import graphs
+
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -77,15 +79,6 @@ def reference_prominence(n, edges, x):
 
 
 # -- random inputs --------------------------------------------------------------------------------
-@st.composite
-def graphs(draw, max_n=10):
-    n = draw(st.integers(0, max_n))
-    if n == 0:
-        return 0, []
-    pair = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
-    return n, draw(st.lists(pair, max_size=3 * n))  # self-loops, duplicates and both directions
-
-
 VALUE_KINDS = {
     "ties": (st.integers(0, 3), np.int64),
     "float": (st.one_of(st.sampled_from([-math.inf, math.inf, 0.0, -0.0, 1.5]), st.floats(-5, 5)), np.float64),

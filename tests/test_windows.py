@@ -10,7 +10,7 @@ import graphmax as gm
 from graphmax.windows import ego_windows, grid_adjacency, image_windows, is_centered_max
 
 from . import reference as ref
-from .test_maxima import graphs
+from .strategies import graphs
 
 
 @settings(max_examples=200, deadline=None)
