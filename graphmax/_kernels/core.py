@@ -1,5 +1,5 @@
 """What several kernel families share: the one "does u beat v" comparison, union-find,
-the row probes of the scans, the per-node plateau states, and the size of a parallel task."""
+the row probes of the scans, the per-node plateau states, and the parallel tasks of the image kernels."""
 
 from __future__ import annotations
 
@@ -179,3 +179,24 @@ def _follows_links(state, early_exit):
 
 # Pixels handled by one parallel task of the image kernels (whole rows per task).
 _TASK_PIXELS = 16384
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _row_tasks(n_rows, length):
+    """The parallel tasks of an image kernel over `n_rows` rows of `length` pixels: (rows
+    per task, number of tasks), about `_TASK_PIXELS` pixels a task and at least one row.
+
+    Inlined (``inline="always"``), as `_task_rows`. Against the drivers that spelled this
+    out, the assembly of `grid.classify` and `footprint._footprint_candidates_parallel`
+    kept its size; `footprint._box_candidates_parallel` got one parallel region fewer
+    (numba fuses its last two loops), no slower (docs/decisions.md).
+    """
+    per_task = max(1, _TASK_PIXELS // length)
+    return per_task, (n_rows + per_task - 1) // per_task
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _task_rows(task, per_task, n_rows):
+    """The rows ``first..last-1`` of parallel task `task` (see `_row_tasks`)."""
+    first = task * per_task
+    return first, min(first + per_task, n_rows)

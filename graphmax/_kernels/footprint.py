@@ -8,7 +8,7 @@ import numba as nb
 import numpy as np
 
 from .._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
-from .core import _TASK_PIXELS
+from .core import _row_tasks, _task_rows
 
 
 def box_candidates(x, shape, before, after, border, thr, use_thr, parallel):
@@ -62,18 +62,15 @@ def _box_candidates_parallel(x, shape, before, after, border, thr, use_thr):
     pixel become ``sum(before + after + 1)``.
     """
     n = x.shape[0]
-    ndim = shape.shape[0]
-    length = shape[ndim - 1]
+    length = shape[shape.shape[0] - 1]
     n_rows = n // length
-    per_task = max(1, _TASK_PIXELS // length)
-    n_tasks = (n_rows + per_task - 1) // per_task
+    per_task, n_tasks = _row_tasks(n_rows, length)
     flat_buf = np.empty(n, dtype=np.int64)
     value_buf = np.empty(n, dtype=x.dtype)
     counts = np.zeros(n_tasks, dtype=np.int64)
     raws = np.zeros(n_tasks, dtype=np.int64)
     for task in nb.prange(n_tasks):
-        first = task * per_task
-        last = min(first + per_task, n_rows)
+        first, last = _task_rows(task, per_task, n_rows)
         counts[task], raws[task] = _box_rows(
             x, shape, before, after, border, thr, use_thr, flat_buf, value_buf, first, last
         )
@@ -223,16 +220,13 @@ def _footprint_candidates_parallel(x, shape, deltas, offsets, center_in):
     as scipy's ``mode="nearest"``.
     """
     n = x.shape[0]
-    ndim = shape.shape[0]
-    length = shape[ndim - 1]
+    length = shape[shape.shape[0] - 1]
     n_rows = n // length
-    per_task = max(1, _TASK_PIXELS // length)
-    n_tasks = (n_rows + per_task - 1) // per_task
+    per_task, n_tasks = _row_tasks(n_rows, length)
     raw = np.empty(n, dtype=np.bool_)
     counts = np.zeros(n_tasks, dtype=np.int64)
     for task in nb.prange(n_tasks):
-        first = task * per_task
-        last = min(first + per_task, n_rows)
+        first, last = _task_rows(task, per_task, n_rows)
         counts[task] = _footprint_rows(x, shape, deltas, offsets, center_in, raw, first, last)
     return raw, counts.sum()
 

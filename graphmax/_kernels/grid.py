@@ -17,7 +17,7 @@ from .._threading import (  # locked where the threading layer is not threadsafe
     jit as _jit,
 )
 from .._threading import parallel_jit as _pjit
-from .core import _TASK_PIXELS, NONSTRICT, PLATEAU, STRICT
+from .core import _TASK_PIXELS, NONSTRICT, PLATEAU, STRICT, _row_tasks, _task_rows
 
 # Per-pixel states of `classify` / `fill_plateaus`. After `fill_plateaus`
 # only NOT_MAX and MAX remain, so the state array *is* the boolean mask.
@@ -88,16 +88,14 @@ def classify(x, shape, deltas, offsets, mode, min_neighbors, allow_border, nan_a
     chunk = min(length, _TASK_PIXELS)
     n_chunks = (length + chunk - 1) // chunk
     n_pieces = n_rows * n_chunks
-    per_task = max(1, _TASK_PIXELS // chunk)
-    n_tasks = (n_pieces + per_task - 1) // per_task
+    per_task, n_tasks = _row_tasks(n_pieces, chunk)  # a piece: `chunk` pixels of a row
     state = np.empty(n, dtype=np.uint8)
     nans = np.zeros(n_tasks, dtype=np.int64)
     cands = np.zeros(n_tasks, dtype=np.int64)
     # The parallel body is a function call: numba's parfor pass mistakes
     # counters updated in nested loops for reductions.
     for task in nb.prange(n_tasks):
-        first = task * per_task
-        last = min(first + per_task, n_pieces)
+        first, last = _task_rows(task, per_task, n_pieces)
         nans[task], cands[task] = _classify_pieces(
             x, shape, deltas, offsets, mode, min_neighbors, allow_border, nan_aware, state, chunk, first, last
         )
