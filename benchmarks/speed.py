@@ -546,6 +546,11 @@ def first_and_warm(name, call):
     out[name + "_warm_s"] = min(warm)
     return value
 
+# The user's first call (issue 17's row): a networkx graph of 34 nodes, converted on every call.
+import networkx as nx
+karate = nx.karate_club_graph()
+karate_x = rng.random(karate.number_of_nodes())
+first_and_warm("karate", lambda: graphmax.local_maxima(karate, karate_x))
 g = first_and_warm("as_graph", lambda: graphmax.as_graph(adjacency))
 for mode in ("strict", "plateau"):
     first_and_warm(f"local_maxima_{mode}", lambda: graphmax.local_maxima(g, x, mode=mode))
