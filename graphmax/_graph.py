@@ -552,7 +552,8 @@ def as_graph(graph, *, n=None, weights=None, weight="weight"):
 
 def raw_csr(graph):
     """``(indptr, indices, data)`` of a scipy CSR matrix that the raw 1-hop route can read
-    as it is (square; int32/int64 indices; float64 or bool data; C-contiguous), else None.
+    as it is (square; int32/int64 indices; float64, float32 or bool data; C-contiguous),
+    else None.
 
     Whether it is clean (sorted, no duplicates, no stored zeros or self-loops)
     is checked by the route's kernel in the passes that compute the answer.
@@ -566,7 +567,7 @@ def raw_csr(graph):
         or indptr.shape != (n + 1,)
         or indptr.dtype != indices.dtype
         or indices.dtype not in (np.int32, np.int64)
-        or data.dtype not in (np.float64, np.bool_)
+        or data.dtype not in (np.float64, np.float32, np.bool_)
         or not all(a.flags.c_contiguous for a in (indptr, indices, data))
     ):
         return None

@@ -46,7 +46,7 @@ def route_examples(values):
 
     calls = {
         "small": [(symmetric, {})],
-        "raw-csr": [(lambda: csr, {})],
+        "raw-csr": [(lambda: csr, {}), (lambda: csr.astype(np.float32), {})],  # float32: as users often build it
         "raw-edges": [(lambda: coo(np.int64), {}), (lambda: coo(np.int32), {})],
         "khop-walk": [(symmetric, {"hops": 2})],
         "khop-plateau": [(symmetric, {"hops": 2})],
