@@ -63,6 +63,8 @@ def headline(cases: list[dict]) -> list[dict]:
     rows.append(_ratio_row("numpy reduceat / graphmax", _method(head, "numpy"), 10))
     rows.extend(_networkx_rows(graphs, base))
     rows.append(_ratio_row("from raw scipy CSR / prepared", _method(head, "graphmax-raw"), 2, at_most=True))
+    rows.append(_ratio_row("from raw scipy CSR, float32 data / prepared", _method(head, "graphmax-raw-f32"), 2,
+                           at_most=True))
     rows.append(_ratio_row("as_graph(csr), symmetry not known / prepared", _method(head, "graphmax-unknown"), None))
     rows.append(_between_row("PyG scatter / graphmax, both from the same edge_index (one call, nothing prepared)",
                              _method(head, "pyg"), _method(head, "graphmax-edge-index")))

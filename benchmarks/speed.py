@@ -385,6 +385,12 @@ def _graphmax_contenders(case: GraphCase, g: gm.Graph, x: np.ndarray, distinct: 
                       lambda: gm.local_maxima(raw, x, mode="strict"), matches=call,
                       prepare_s=time.perf_counter() - start)
         )
+        if case.headline:
+            raw32 = raw.astype(np.float32)  # the data users often build: float32
+            contenders.append(
+                Contender("graphmax-raw-f32", "graphmax from a raw scipy CSR of float32 data", "variant",
+                          lambda: gm.local_maxima(raw32, x, mode="strict"), matches=call)
+            )
         edge_index = _edge_index(g)
         if edge_index is not None:
             contenders.append(
