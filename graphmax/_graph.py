@@ -509,10 +509,11 @@ def as_graph(graph, *, n=None, weights=None, weight="weight"):
     meshes, point clouds and ``from_edges(..., directed=False)``. For a
     matrix, an ``edge_index`` or a directed edge list it is not checked here:
     every call with the default ``direction="both"`` then also takes the
-    in-neighbours from the out-edges (on a 16M-edge graph, 1-hop strict
-    ~17 ms a call against ~7 ms). When the graph is undirected, prepare it
-    with ``as_graph(A).to_undirected()``: one check (~80 ms on 16M edges),
-    then the one-direction scans.
+    in-neighbours from the out-edges (a 1-hop call then takes about 2-3x as
+    long). When the graph is undirected, prepare it with
+    ``as_graph(A).to_undirected()``: one check (about ten such calls' time),
+    then the one-direction scans (the speed suite's "as_graph(csr), symmetry
+    not known" rows).
 
     Examples
     --------
