@@ -385,6 +385,12 @@ def _graphmax_contenders(case: GraphCase, g: gm.Graph, x: np.ndarray, distinct: 
                       lambda: gm.local_maxima(raw, x, mode="strict"), matches=call,
                       prepare_s=time.perf_counter() - start)
         )
+        if case.headline:
+            raw32 = raw.astype(np.float32)  # the data users often build: float32
+            contenders.append(
+                Contender("graphmax-raw-f32", "graphmax from a raw scipy CSR of float32 data", "variant",
+                          lambda: gm.local_maxima(raw32, x, mode="strict"), matches=call)
+            )
         edge_index = _edge_index(g)
         if edge_index is not None:
             contenders.append(
@@ -546,6 +552,11 @@ def first_and_warm(name, call):
     out[name + "_warm_s"] = min(warm)
     return value
 
+# The user's first call (issue 17's row): a networkx graph of 34 nodes, converted on every call.
+import networkx as nx
+karate = nx.karate_club_graph()
+karate_x = rng.random(karate.number_of_nodes())
+first_and_warm("karate", lambda: graphmax.local_maxima(karate, karate_x))
 g = first_and_warm("as_graph", lambda: graphmax.as_graph(adjacency))
 for mode in ("strict", "plateau"):
     first_and_warm(f"local_maxima_{mode}", lambda: graphmax.local_maxima(g, x, mode=mode))

@@ -58,7 +58,7 @@ class Graph:
     (`neighbours`) are computed once and cached.
     """
 
-    __slots__ = ("n", "indptr", "indices", "weights", "names", "_views", "_cache")
+    __slots__ = ("_cache", "_views", "indices", "indptr", "n", "names", "weights")
 
     def __init__(self, n, indptr, indices, weights=None, names=None, *, symmetric=None):
         self.n = int(n)
@@ -245,17 +245,51 @@ def _edge_parts(n, m):
     return max(1, min(_threads(), 1 + m // max(n, 1)))
 
 
+# Edge lists up to this long are sorted into a CSR by numpy (`_small_coo_to_csr`), not by the
+# compiled kernel: as fast up to here, and a first call on a small graph (karate club) then
+# compiles nothing for it (docs/decisions.md, "Cold start: small graphs build without a kernel").
+SMALL_COO = 1 << 15
+
+
 def _coo_to_csr(n, src, dst, weights):
     """CSR from COO edges: self-loops dropped, duplicates merged (smallest weight kept)."""
-    from . import _kernels
-
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
     idx = _index_dtype(n, src.shape[0])
     weighted = weights is not None
     w = np.ascontiguousarray(weights, dtype=np.float64) if weighted else np.zeros(0)
-    indptr, indices, w = _kernels.coo_to_csr(n, src, dst, w, weighted, np.zeros(1, dtype=idx), _edge_parts(n, src.shape[0]))
+    if src.shape[0] <= SMALL_COO and n < 1 << 31:
+        indptr, indices, w = _small_coo_to_csr(n, src, dst, w, weighted, idx)
+    else:
+        from . import _kernels
+
+        indptr, indices, w = _kernels.coo_to_csr(
+            n, src, dst, w, weighted, np.zeros(1, dtype=idx), _edge_parts(n, src.shape[0])
+        )
     return indptr, indices, (w if weighted else None)
+
+
+def _small_coo_to_csr(n, src, dst, w, weighted, idx):
+    """`_kernels.coo_to_csr` in numpy, for short edge lists: one sort of the int64 keys
+    ``src * n + dst`` (``n < 2**31``: no overflow), duplicates merged by `np.minimum.reduceat`
+    over the runs of equal keys (a stable sort keeps each run's weights together)."""
+    keep = src != dst
+    key = src[keep] * n + dst[keep]
+    if weighted:
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+    else:
+        key = np.sort(key)
+    first = np.empty(key.shape[0], dtype=bool)
+    first[:1] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    key = key[starts]
+    indptr = np.zeros(n + 1, dtype=idx)
+    np.cumsum(np.bincount(key // max(n, 1), minlength=n), out=indptr[1:])
+    if weighted:
+        w = np.minimum.reduceat(w[keep][order], starts) if starts.size else np.zeros(0)
+    return indptr, (key % max(n, 1)).astype(idx), w
 
 
 def _check_weights(weights, n_edges, what="weights"):
@@ -475,10 +509,11 @@ def as_graph(graph, *, n=None, weights=None, weight="weight"):
     meshes, point clouds and ``from_edges(..., directed=False)``. For a
     matrix, an ``edge_index`` or a directed edge list it is not checked here:
     every call with the default ``direction="both"`` then also takes the
-    in-neighbours from the out-edges (on a 16M-edge graph, 1-hop strict
-    ~17 ms a call against ~7 ms). When the graph is undirected, prepare it
-    with ``as_graph(A).to_undirected()``: one check (~80 ms on 16M edges),
-    then the one-direction scans.
+    in-neighbours from the out-edges (a 1-hop call then takes about 2-3x as
+    long). When the graph is undirected, prepare it with
+    ``as_graph(A).to_undirected()``: one check (about ten such calls' time),
+    then the one-direction scans (the speed suite's "as_graph(csr), symmetry
+    not known" rows).
 
     Examples
     --------
@@ -518,7 +553,8 @@ def as_graph(graph, *, n=None, weights=None, weight="weight"):
 
 def raw_csr(graph):
     """``(indptr, indices, data)`` of a scipy CSR matrix that the raw 1-hop route can read
-    as it is (square; int32/int64 indices; float64 or bool data; C-contiguous), else None.
+    as it is (square; int32/int64 indices; float64, float32 or bool data; C-contiguous),
+    else None.
 
     Whether it is clean (sorted, no duplicates, no stored zeros or self-loops)
     is checked by the route's kernel in the passes that compute the answer.
@@ -532,7 +568,7 @@ def raw_csr(graph):
         or indptr.shape != (n + 1,)
         or indptr.dtype != indices.dtype
         or indices.dtype not in (np.int32, np.int64)
-        or data.dtype not in (np.float64, np.bool_)
+        or data.dtype not in (np.float64, np.float32, np.bool_)
         or not all(a.flags.c_contiguous for a in (indptr, indices, data))
     ):
         return None

@@ -494,8 +494,8 @@ def _khop_plateau_route(g, x, o):
 
 def _both_scan(g, x, o):
     """Not known to be symmetric: take the in-neighbours from the out-edges (a second
-    pass, or both ends of each edge) instead of checking symmetry (~90 ms on 16M edges)
-    or building the union view. Plateau mode first tries the nonstrict passes, which give
+    pass, or both ends of each edge) instead of checking symmetry (several times the
+    scan) or building the union view. Plateau mode first tries the nonstrict passes, which give
     its answer when no candidate meets a tie, then `both_plateau`."""
     q = _kernels.value_buckets(x)
     if o.mode != PLATEAU:

@@ -46,7 +46,7 @@ def route_examples(values):
 
     calls = {
         "small": [(symmetric, {})],
-        "raw-csr": [(lambda: csr, {})],
+        "raw-csr": [(lambda: csr, {}), (lambda: csr.astype(np.float32), {})],  # float32: as users often build it
         "raw-edges": [(lambda: coo(np.int64), {}), (lambda: coo(np.int32), {})],
         "khop-walk": [(symmetric, {"hops": 2})],
         "khop-plateau": [(symmetric, {"hops": 2})],
@@ -69,6 +69,17 @@ def route_examples(values):
     return [(name, lambda name=name: run(name)) for name in _maxima.ROUTE_NAMES]
 
 
+def _build_csr():
+    """The COO -> CSR kernel that graphs above `_graph.SMALL_COO` edges are built with (the
+    tiny graphs here are sorted by numpy), unweighted and weighted, int32 node ids."""
+    from . import _kernels
+
+    src = np.array([0, 1, 2, 1], dtype=np.int64)
+    dst = np.array([1, 0, 1, 2], dtype=np.int64)
+    for weights, weighted in ((np.zeros(0), False), (np.ones(4), True)):
+        _kernels.coo_to_csr(3, src, dst, weights, weighted, np.zeros(1, dtype=np.int32), 1)
+
+
 def _graph_steps():
     from ._graph import as_graph
     from ._peaks import find_peaks
@@ -78,6 +89,7 @@ def _graph_steps():
     ring = np.array([[i, (i + 1) % 8] for i in range(8)] + [[0, 4]])
 
     def graphs(values):
+        _build_csr()
         for _, call in route_examples(values):
             call()
         find_peaks(as_graph(ring, n=8).to_undirected(), values, min_distance=2, return_prominence=True)

@@ -324,6 +324,8 @@ def test_warm_up_loads_the_kernels_of_both_value_dtypes():
     assert {"float64", "int64"} <= raw_dtypes
     assert {str(sig[2].dtype) for sig in _kernels.small_maxima.signatures} >= {"float64", "int64"}
     assert any(str(sig[0].dtype) == "uint8" for sig in grid_kernels.classify.signatures)
+    # Graphs above SMALL_COO edges are built by the kernel, which warm_up's tiny graphs do not reach.
+    assert any(str(sig[5].dtype) == "int32" for sig in _kernels.coo_to_csr.signatures)
 
 
 def test_warm_up_rejects_a_progress_that_is_not_callable():

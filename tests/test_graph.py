@@ -4,6 +4,8 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import graphmax as gm
 
@@ -306,12 +308,23 @@ def test_directed_must_be_a_bool():
         gm.from_edges(E, n=N, directed="no")
 
 
+@pytest.fixture(params=["kernel", "numpy"])
+def coo_builder(request, monkeypatch):
+    """Each COO -> CSR builder in turn: the compiled kernel (every edge list) or the numpy
+    sort that short edge lists take (`_graph.SMALL_COO`)."""
+    from graphmax import _graph
+
+    monkeypatch.setattr(_graph, "SMALL_COO", -1 if request.param == "kernel" else 1 << 40)
+    return request.param
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("order", ["shuffled", "by row and column"])
-def test_edge_lists_with_hubs_duplicates_and_self_loops(weighted, order):
+def test_edge_lists_with_hubs_duplicates_and_self_loops(weighted, order, coo_builder):
     """Rows long and short (a hub row is sorted another way than short ones),
     rows already in order (left as they are), duplicates with other weights
-    (the smallest is kept) and self-loops (dropped): against a dict built in Python."""
+    (the smallest is kept) and self-loops (dropped): against a dict built in Python,
+    by either builder."""
     rng = np.random.default_rng(11)
     n = 300
     src = np.concatenate([rng.integers(0, n, 3000), np.zeros(400, dtype=np.int64), np.arange(50)])
@@ -332,6 +345,42 @@ def test_edge_lists_with_hubs_duplicates_and_self_loops(weighted, order):
         assert np.all(np.diff(g.indices[g.indptr[v]:g.indptr[v + 1]]) > 0)
     assert _edges(g) == want
     assert (g.weights is None) == (not weighted)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 12),
+    pairs=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11), st.sampled_from([0.5, 1.0, 2.0, 3.0])),
+                   max_size=60),
+    weighted=st.booleans(),
+)
+def test_both_coo_builders_match_a_dict(n, pairs, weighted):
+    """The numpy builder of short edge lists and the compiled kernel give the same
+    canonical CSR, equal to a dict built in Python (self-loops dropped, duplicates
+    merged keeping the smallest weight), including empty graphs and edgeless nodes."""
+    from graphmax import _graph, _kernels
+
+    pairs = [(a, b, w) for a, b, w in pairs if a < n and b < n]
+    src = np.array([a for a, _, _ in pairs], dtype=np.int64)
+    dst = np.array([b for _, b, _ in pairs], dtype=np.int64)
+    w = np.array([c for _, _, c in pairs], dtype=np.float64)
+    want = {}
+    for a, b, c in pairs:
+        if a != b:
+            want[(a, b)] = min(c if weighted else 1.0, want.get((a, b), np.inf))
+    idx = _graph._index_dtype(n, len(pairs))
+    small = _graph._small_coo_to_csr(n, src, dst, w if weighted else np.zeros(0), weighted, idx)
+    kernel = _kernels.coo_to_csr(n, src, dst, w if weighted else np.zeros(0), weighted, np.zeros(1, dtype=idx), 1)
+    for a, b in zip(small, kernel):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    indptr, indices, weights = small
+    got = {}
+    for v in range(n):
+        for j in range(indptr[v], indptr[v + 1]):
+            got[(v, int(indices[j]))] = float(weights[j]) if weighted else 1.0
+        assert np.all(np.diff(indices[indptr[v]:indptr[v + 1]]) > 0)
+    assert got == want
 
 
 def test_kernels_cut_into_any_number_of_parts_agree():

@@ -438,6 +438,7 @@ def raw_csr(draw, max_n=9):
                                               + ([math.nan] if kind == "nan" else []))) for _ in range(m)])
         if kind == "ones":
             data[:] = 1.0
+        data = data.astype(draw(st.sampled_from([np.float64, np.float32])))  # both read as they are
     idx = draw(st.sampled_from([np.int32, np.int64]))
     return sp.csr_array((data, indices.astype(idx), indptr.astype(idx)), shape=(n, n))
 

@@ -47,6 +47,9 @@ CALLS = [
      {"nan_policy": "omit"}, ["small", "small"]),  # the direct try meets the NaN; the Graph's route drops it
     ("networkx-small", lambda: KARATE, "karate", 34, X34, {"mode": "nonstrict"}, ["small"]),
     ("raw-csr", lambda: _sym().to_scipy(), "sym", N, X, {"mode": "strict"}, ["raw-csr"]),
+    ("raw-csr-float32", lambda: _sym().to_scipy().astype(np.float32), "sym", N, X, {"mode": "nonstrict"},
+     ["raw-csr"]),
+    ("raw-csr-bool", lambda: _sym().to_scipy().astype(bool), "sym", N, X, {"mode": "strict"}, ["raw-csr"]),
     ("raw-csr-plateau-ties", lambda: _sym().to_scipy(), "sym", N, X, {}, ["raw-csr", "both-scan"]),
     ("raw-csr-duplicates", lambda: sp.csr_array((np.ones(len(EDGES)), (EDGES[:, 0], EDGES[:, 1])), shape=(N, N)),
      "directed", N, X, {"mode": "strict"}, ["raw-csr", "both-scan"]),

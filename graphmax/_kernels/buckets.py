@@ -19,9 +19,8 @@ def value_buckets(x):
     bucket tie: the 1 MB bucket array of a 1M-node graph stays in L2 cache
     where the 8 MB value array does not (measured ~20% faster scans).
 
-    The range comes from numpy's SIMD ``min``/``max`` (~0.13 ms on 1M
-    values; the compiled loops below are not vectorised by LLVM: ~0.37 ms
-    with two threads); only when an extreme is infinite or NaN does the
+    The range comes from numpy's SIMD ``min``/``max`` (the compiled loops
+    below are not vectorised by LLVM, and were ~3x slower); only when an extreme is infinite or NaN does the
     compiled `_finite_range` look for the finite one.
     """
     lo = hi = 0.0
@@ -35,8 +34,8 @@ def value_buckets(x):
 
 @_pjit
 def count_nan(x):
-    """The number of NaN values in float `x` (~0.04 ms on 1M values with two
-    threads, against ~0.1 ms for ``np.isnan(x).any()``, which also allocates)."""
+    """The number of NaN values in float `x` (faster than ``np.isnan(x).any()``,
+    which also allocates: docs/decisions.md, "Measurements behind the kernels")."""
     count = 0
     for i in nb.prange(x.shape[0]):
         count += x[i] != x[i]
@@ -69,7 +68,7 @@ def _finite_range(x):
 
     Each thread keeps `_LANES` running minima and maxima with selects instead
     of branches: independent chains where one running pair is a serial one
-    (~0.52 against ~0.35 ms on 1M values). LLVM does not vectorise either,
+    (docs/decisions.md, "Measurements behind the kernels"). LLVM does not vectorise either,
     which is why `value_buckets` asks numpy first and calls this only when
     an extreme is infinite or NaN.
     """

@@ -19,8 +19,8 @@ def _sort_short_row(col, w, a, b, weighted, buf_c, buf_w):
 
     Each entry's place is its rank, counted branch-free against every other
     entry of the row (ties by position): O(d^2) compares, but no mispredicted
-    branch per shift as in an insertion sort (16M shuffled edges: ~57 against
-    ~110 ms)."""
+    branch per shift as in an insertion sort (timed: docs/decisions.md,
+    "Measurements behind the kernels")."""
     d = b - a
     for i in range(d):
         buf_c[i] = col[a + i]
@@ -83,9 +83,8 @@ def coo_to_csr(n, src, dst, weights, weighted, index_dtype_sample, n_parts):
     The edges are cut into `n_parts` parts (one per thread), each counted and
     scattered with its own row offsets; rows are then sorted and merged in
     parallel (`_sort_row`) and compacted. O(E + sum of per-row sort costs);
-    replaces scipy's COO->CSR + sum_duplicates (~6 s for 16M edges here) and
-    an earlier serial version of this kernel (16M edges, 1M nodes, 2 threads:
-    ~330 -> ~65 ms sorted by row, ~550 -> ~170 ms shuffled).
+    replaces scipy's COO->CSR + sum_duplicates and an earlier serial version
+    of this kernel (timed: docs/decisions.md, "Measurements behind the kernels").
     """
     m = src.shape[0]
     size = (m + n_parts - 1) // n_parts
@@ -154,8 +153,8 @@ def is_symmetric(indptr, indices, weights, weighted, n_parts):
     edges, transposed, are exactly the lower parts. The transpose is built by
     counting sort, `n_parts` parts of the rows (one per thread; rows scanned
     in order, so each transposed row comes out sorted), and compared with the
-    lower parts as they are. O(E + n * threads), ~84 ms on a 16M-edge graph where a
-    binary search of every mirror (a cache miss each) took ~345 ms.
+    lower parts as they are. O(E + n * threads); faster than a binary search of
+    every mirror, a cache miss each (docs/decisions.md, "Measurements behind the kernels").
     """
     n = indptr.shape[0] - 1
     low = np.empty(n, dtype=np.int64)  # length of each row's lower part

@@ -16,12 +16,13 @@ def edge_compare(src, dst, x, q, min_neighbors, nonstrict, plateau, n_parts):
     one pass over the edges and no CSR: every edge marks its lower end beaten
     (both ends when equal, unless `nonstrict`), and its higher end as having a
     neighbour. For one call on an edge list this replaces building the CSR
-    (a counting sort: ~85-200 ms on 16M edges) by one pass (~21-29 ms).
+    (a counting sort) by one pass.
 
     The edges are cut into `n_parts` parts (one per thread), each with flag
     arrays of its own, OR-ed at the end: every flag is then written without
     reading it first and no cache line is written by both threads (shared
-    flags, written only when not yet set, took ~55-75 ms).
+    flags, written only when not yet set, were 2-3x slower: docs/decisions.md,
+    "A PyG `edge_index` ... in the common call").
 
     ``n = len(x)`` (a bare ``edge_index`` has as many nodes as values, as PyG's
     ``scatter(..., dim_size=n)``); self-loops are skipped, duplicates change

@@ -129,8 +129,8 @@ def row_summaries(indptr, indices, q, span):
     One pass over every entry with two max-reductions and no branch: keys
     ``bucket << 24 | position`` and ``bucket << 24 | (2**24 - 1 - position)``
     find the last and the first position holding the top bucket, which
-    differ iff it is shared (~17 ms on 16M edges; tracking the arg-max with
-    selects took ~24 ms). Positions count within spans of `span` entries
+    differ iff it is shared (faster than tracking the arg-max with selects:
+    docs/decisions.md, "Measurements behind the kernels"). Positions count within spans of `span` entries
     (at most `ROW_SPAN`), merged per row. With the summaries, whether a row
     holds a node beating `v` is one byte read in most cases (`_row_beats`):
     what makes the k-hop filters cheap.
@@ -203,7 +203,7 @@ def walk_compare(indptr, indices, x, q, top_q, top, shared, candidates, length, 
     that beats `v` (it cannot be `v`, and `v` itself, a candidate, has no
     higher neighbour, so ``top_q[v] <= q[v]``). On the 1M-node, degree-16
     random graph this decides most 2-hop walks at one well-predicted branch
-    (``length=1``: ~4.6 -> ~3.1 ms; ~7.8 -> ~6.6 ms on the geometric one).
+    (docs/decisions.md, "Measurements behind the kernels").
     """
     n = indptr.shape[0] - 1
     out = np.zeros(n, dtype=np.bool_)

@@ -7,9 +7,11 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .._threading import jit as _jit, parallel_jit as _pjit  # locked where the threading layer is not threadsafe
+from .._threading import (  # locked where the threading layer is not threadsafe
+    jit as _jit,
+)
+from .._threading import parallel_jit as _pjit
 from .core import _TASK_PIXELS, _find, _union_by_size
-
 
 # Kinds of the uint64 bit patterns `packed_descending_keys` reads.
 FLOAT_BITS = 0  # float64 (with -0.0 already read as 0.0)
@@ -509,16 +511,23 @@ def _row_steps(row, shape, deltas, ok):
 
 
 @_jit
-def _row_same(region, base, o, lo, hi, same):
-    """``same[lo:hi]``: whether the pixels ``base + t`` and ``base + t + o`` share one positive
+def _row_step(region, base, offsets, deltas, k, length, same):
+    """Step k along the row of pixels ``base..base+length-1``: ``(o, lo, hi)``, its raveled
+    offset and the positions ``lo..hi-1`` whose neighbour at that step is in the row's
+    reach along the last axis; ``same[lo:hi]`` whether the two pixels share one positive
     region (all True without a `region`)."""
+    o = offsets[k]
+    last = deltas[k, deltas.shape[1] - 1]
+    lo = max(0, -last)
+    hi = min(length, length - last)
     if region.shape[0] == 0:
         for t in range(lo, hi):
             same[t] = True
-        return
+        return o, lo, hi
     for t in range(lo, hi):
         r = region[base + t]
         same[t] = (r > 0) & (region[base + t + o] == r)
+    return o, lo, hi
 
 
 @_jit
@@ -550,10 +559,7 @@ def grid_ascent(x, shape, deltas, offsets, region, up, kind, first, last):
         for k in range(offsets.shape[0]):
             if not ok[k]:
                 continue
-            o = offsets[k]
-            lo = max(0, -deltas[k, ndim - 1])
-            hi = min(length, length - deltas[k, ndim - 1])
-            _row_same(region, base, o, lo, hi, same)
+            o, lo, hi = _row_step(region, base, offsets, deltas, k, length, same)
             # Slices indexed from 0: the loops vectorise (indexing x at base + o + t does not).
             sm, bx, bo, bl = same[lo:hi], best_x[lo:hi], best_o[lo:hi], below[lo:hi]
             xs, xv = x[base + o + lo : base + o + hi], xr[lo:hi]
@@ -608,10 +614,7 @@ def grid_saddles(x, shape, deltas, offsets, region, lab, steps, saddle, first, l
         for k in range(offsets.shape[0]):
             if not ok[k]:
                 continue
-            o = offsets[k]
-            lo = max(0, -deltas[k, ndim - 1])
-            hi = min(length, length - deltas[k, ndim - 1])
-            _row_same(region, base, o, lo, hi, same)
+            o, lo, hi = _row_step(region, base, offsets, deltas, k, length, same)
             word = k >> 5
             shift = np.uint32(k & 31)
             sm, bt = same[lo:hi], bits[lo:hi]

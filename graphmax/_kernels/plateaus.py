@@ -181,9 +181,9 @@ def equal_links(indptr, indices, x, q, state, from_losers):
     already makes its set lose, and a set of nodes without one still reaches
     every node of its plateau, so it loses exactly when its plateau does. Two parallel passes
     (count, fill) over the rows that can hold such links; the union that
-    follows is serial but sees only these pairs (on 16M edges with 8
-    integer levels, `both_plateau` took ~215 ms when the union read every
-    row with an equal link itself, ~110 ms now).
+    follows is serial but sees only these pairs (about half the time of a
+    union that read every row with an equal link itself: docs/decisions.md,
+    "Measurements behind the kernels").
     """
     n = indptr.shape[0] - 1
     # What a row of state 3 compares: one byte per node, its bucket when it has

@@ -153,7 +153,7 @@ def _candidate_buckets(indptr, q, cand):
     An entry is looked at further only when ``q[v] >= cq[u]``: one byte read
     and one rarely taken branch per entry, where testing ``cand[u]`` first
     mispredicted on every candidate hit (~6% of entries on random data;
-    ~17 -> ~12 ms for the pass on 16M edges).
+    docs/decisions.md, "Measurements behind the kernels").
 
     Also returns the lowest of those bytes: a row whose bucket is below it
     beats no candidate and need not be read (`both_compare`).
@@ -206,8 +206,8 @@ def raw_both_compare(indptr, indices, data, x, q, min_neighbors, nonstrict, plat
     stored value nonzero and not NaN (exactly what `_graph._from_canonical_csr`
     accepts as is). The caller then takes the general path, which cleans the
     matrix. The validation rides along the in-neighbour pass, which reads
-    every entry anyway: on a 16M-edge graph this saves the separate ~9 ms
-    check pass and the ~2 ms value pass, and builds no `Graph`.
+    every entry anyway: this saves a separate check pass and a value pass,
+    and builds no `Graph` (docs/decisions.md, "A raw scipy CSR in the common call").
     ``min_neighbors`` must be 0 or 1. With `plateau` (and `nonstrict`) `clean`
     is also False when a candidate has a neighbour of equal value: the
     nonstrict answer is then not known to be the plateau answer (see the note
