@@ -34,34 +34,19 @@ _UNSET = object()
 _SMALL_IMAGE_WARNING = "maxima can't exist for an image with any dimension smaller 3 if borders aren't allowed"
 
 
-def _extrema_function(name, reverse, doc):
-    """`local_maxima` (`reverse` False) or `local_minima` (True): one signature for both,
-    scikit-image's parameters in its order and with its defaults."""
-
-    def extrema(
-        image,
-        footprint=None,
-        connectivity=None,
-        indices=False,
-        allow_borders=True,
-        *,
-        mode="plateau",
-        min_neighbors=None,
-        nan_policy="raise",
-        allow_border=_UNSET,
-    ):
-        allow_borders = _deprecated_allow_border(allow_borders, allow_border)
-        return _extrema(image, footprint, connectivity, indices, allow_borders, mode, min_neighbors, nan_policy,
-                        reverse)
-
-    extrema.__name__ = extrema.__qualname__ = name
-    extrema.__doc__ = doc
-    return interruptible(extrema)
-
-
-local_maxima = _extrema_function(
-    "local_maxima",
-    False,
+@interruptible
+def local_maxima(
+    image,
+    footprint=None,
+    connectivity=None,
+    indices=False,
+    allow_borders=True,
+    *,
+    mode="plateau",
+    min_neighbors=None,
+    nan_policy="raise",
+    allow_border=_UNSET,
+):
     """Local maxima of an n-D image: ``skimage.morphology.local_maxima``, compiled.
 
     The image is the signal on its grid graph: pixels are nodes, and two
@@ -177,12 +162,25 @@ local_maxima = _extrema_function(
            [0, 0, 0, 0, 0]])
     >>> local_maxima(image, allow_borders=False, indices=True)
     (array([1, 1]), array([1, 2]))
-    """,
-)
+    """
+    allow_borders = _deprecated_allow_border(allow_borders, allow_border)
+    return _extrema(image, footprint, connectivity, indices, allow_borders, mode, min_neighbors, nan_policy,
+                    reverse=False)
 
-local_minima = _extrema_function(
-    "local_minima",
-    True,
+
+@interruptible
+def local_minima(
+    image,
+    footprint=None,
+    connectivity=None,
+    indices=False,
+    allow_borders=True,
+    *,
+    mode="plateau",
+    min_neighbors=None,
+    nan_policy="raise",
+    allow_border=_UNSET,
+):
     """Local minima: `local_maxima` of the order-reversed image (``skimage.morphology.local_minima``).
 
     The reversal is exact for every dtype (no overflow on unsigned or
@@ -196,8 +194,10 @@ local_minima = _extrema_function(
     array([0, 1, 1, 0, 1])
     >>> local_minima([3, 1, 1, 2, 0], mode="nonstrict", allow_borders=False).astype(int)
     array([0, 1, 1, 0, 0])
-    """,
-)
+    """
+    allow_borders = _deprecated_allow_border(allow_borders, allow_border)
+    return _extrema(image, footprint, connectivity, indices, allow_borders, mode, min_neighbors, nan_policy,
+                    reverse=True)
 
 
 def grid_adjacency(shape, connectivity=None):

@@ -101,18 +101,6 @@ def test_scikit_image_parameters_in_its_positions_and_ours_keyword_only(ours, th
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in mine[len(want):])
 
 
-def test_maxima_and_minima_are_named_and_documented_as_themselves():
-    """They come from one factory (`grid._extrema_function`); help() and tracebacks must not tell."""
-    for f, name, first_line in [
-        (grid.local_maxima, "local_maxima", "Local maxima of an n-D image"),
-        (grid.local_minima, "local_minima", "Local minima: `local_maxima` of the order-reversed image"),
-    ]:
-        assert (f.__name__, f.__qualname__, f.__module__) == (name, name, "graphmax.grid")
-        assert inspect.getdoc(f).startswith(first_line)
-        assert inspect.unwrap(f).__name__ == name
-    assert inspect.signature(grid.local_maxima) == inspect.signature(grid.local_minima)
-
-
 # -- local_maxima / local_minima ----------------------------------------------------------------
 @SMALL
 @given(data=st.data(), image=images())
