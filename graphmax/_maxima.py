@@ -304,7 +304,7 @@ class Route:
     kernels: tuple[str, ...]
 
 
-SMALL_EDGES = 4096  # stored edges below which a prepared graph takes the "small" route (docs/decisions.md)
+SMALL_EDGES = 1 << 14  # stored edges below which a prepared graph takes the "small" route (docs/decisions.md)
 
 ROUTES = (
     # Before any Graph is built; each hands back None when the kernel finds the input
