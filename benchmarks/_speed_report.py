@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 
-from ._common import atomic_write, write_json, write_text
+from ._common import atomic_write, write_json
 from ._machine import quiet_warning
 
 __all__ = ["headline", "peaks_headline", "render_text", "render_markdown", "write_plots", "write_json"]
