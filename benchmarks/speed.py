@@ -590,7 +590,28 @@ def run_cold_start(case: ColdStartCase, inputs: Inputs, settings: Settings) -> d
     if proc.returncode != 0:
         raise RuntimeError(f"{case.name}: the subprocess failed:\n{proc.stderr[-3000:]}")
     steps = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"section": "cold start", "name": case.name, "case": asdict(case), "process_wall_s": wall_s, "steps": steps}
+    result = {"section": "cold start", "name": case.name, "case": asdict(case), "process_wall_s": wall_s,
+              "steps": steps}
+    if case.cache == "empty":
+        result["warmup"] = _warmup_walls(env)
+    return result
+
+
+def _warmup_walls(env: dict) -> dict:
+    """``graphmax warmup`` from an empty numba cache, whole process: in one process, then
+    one process per usable CPU (its default), each run with a cache of its own."""
+    from graphmax._warmup import usable_cpus
+
+    walls = {}
+    for jobs in sorted({1, usable_cpus()}):
+        with tempfile.TemporaryDirectory(prefix="graphmax-numba-cache-") as empty:
+            start = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "graphmax", "warmup", "--quiet", "--jobs", str(jobs)],
+                                  env={**env, "NUMBA_CACHE_DIR": empty}, capture_output=True, text=True, timeout=1800)
+            if proc.returncode != 0:
+                raise RuntimeError(f"graphmax warmup --jobs {jobs} failed:\n{proc.stderr[-3000:]}")
+            walls[str(jobs)] = time.perf_counter() - start
+    return walls
 
 
 RUNNERS = {"graph": run_graph_case, "image": run_image_case, "cold start": run_cold_start}

@@ -34,6 +34,9 @@ def _frozen(a):
     return a
 
 
+_NO_WEIGHTS = _frozen(np.zeros(0))  # read-only as weights are: one numba build for both
+
+
 class Graph:
     """A normalised graph: a CSR adjacency of out-edges, plus node names.
 
@@ -145,7 +148,7 @@ class Graph:
         if "symmetric" not in self._cache:
             from . import _kernels
 
-            w = self.weights if self.weights is not None else np.zeros(0)
+            w = self.weights if self.weights is not None else _NO_WEIGHTS
             self._cache["symmetric"] = bool(
                 _kernels.is_symmetric(
                     self.indptr, self.indices, w, self.weights is not None, _edge_parts(self.n, self.indices.shape[0])

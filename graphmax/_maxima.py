@@ -14,6 +14,7 @@ from ._graph import (
     Graph,
     _check_direction,
     _edge_parts,
+    _frozen,
     _rows,
     _threads,
     as_graph,
@@ -121,16 +122,26 @@ def _ball_csr(g, direction, hops, radius):
     """CSR of ``N(v)`` for already-resolved `hops`/`radius` (see `_resolve_ball`)."""
     indptr, indices, weights = g.neighbors(direction)
     if hops == 0:
-        return np.zeros(g.n + 1, dtype=indptr.dtype), np.zeros(0, dtype=indices.dtype)
+        return _frozen(np.zeros(g.n + 1, dtype=indptr.dtype)), _frozen(np.zeros(0, dtype=indices.dtype))
     if hops == 1 and radius is None:
         return indptr, indices
     key = ("nbhd", direction, hops, radius)
     if key not in g._cache:
         if radius is None:
-            g._cache[key] = _kernels.khop_csr(indptr, indices, hops, _bfs_chunks(g.n, indices.itemsize))
+            ball = _kernels.khop_csr(indptr, indices, hops, _bfs_chunks(g.n, indices.itemsize))
         else:
-            g._cache[key] = _kernels.radius_csr(indptr, indices, weights, radius)
+            ball = _kernels.radius_csr(indptr, indices, weights, radius)
+        g._cache[key] = _as_graph_arrays(*ball)
     return g._cache[key]
+
+
+def _as_graph_arrays(indptr, indices):
+    """A built ball CSR in the form of a `Graph`'s own arrays: int32 offsets when they fit
+    and both read-only, so that the kernels reading it run the builds (numba signatures)
+    that the 1-hop calls already compiled, not a second set (docs/decisions.md)."""
+    if indptr.dtype != indices.dtype and indices.dtype == np.int32 and indptr[-1] < np.iinfo(np.int32).max:
+        indptr = indptr.astype(np.int32)
+    return _frozen(indptr), _frozen(indices)
 
 
 @interruptible
@@ -293,7 +304,7 @@ class Route:
     kernels: tuple[str, ...]
 
 
-SMALL_EDGES = 4096  # stored edges below which a prepared graph takes the "small" route (docs/decisions.md)
+SMALL_EDGES = 1 << 14  # stored edges below which a prepared graph takes the "small" route (docs/decisions.md)
 
 ROUTES = (
     # Before any Graph is built; each hands back None when the kernel finds the input

@@ -12,12 +12,22 @@ compile on their first call.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import threading
 import time
 from typing import Callable
 
 import numpy as np
 
-__all__ = ["warm_up"]
+__all__ = ["warm_up", "usable_cpus"]
+
+# Seconds each step of `steps()` compiled for on this 2-core machine with an empty cache, in
+# order (graphs float64, graphs int64, images; `graphmax warmup --jobs 1`): how `_groups`
+# balances the processes of a parallel warm-up. Only their proportions matter.
+STEP_COSTS = (55.0, 40.0, 18.0)
 
 
 def route_examples(values):
@@ -118,7 +128,97 @@ def _image_steps():
     return [("images: uint8 and float64, 2-D and 3-D", images)]
 
 
-def warm_up(*, progress: Callable[[str, float], None] | None = None) -> list[tuple[str, float]]:
+def steps():
+    """``(name, call)`` of every warm-up step, in order."""
+    return _graph_steps() + _image_steps()
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the OS tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _groups(costs, jobs):
+    """The steps (indices into `costs`) cut into at most `jobs` groups of about equal cost:
+    longest first, each to the group with the least so far; within a group, cheapest first
+    (the image step first, while another process compiles the graph kernels that both graph
+    steps share, which the second then loads from the disk cache)."""
+    groups = [[] for _ in range(min(jobs, len(costs)))]
+    load = [0.0] * len(groups)
+    for i in sorted(range(len(costs)), key=lambda i: -costs[i]):
+        g = load.index(min(load))
+        groups[g].append(i)
+        load[g] += costs[i]
+    return [sorted(g, key=lambda i: costs[i]) for g in groups if g]
+
+
+def _check_jobs(jobs):
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise TypeError(f"`jobs` must be an int >= 1, got {type(jobs).__name__}")
+    if jobs < 1:
+        raise ValueError(f"`jobs` must be >= 1 (processes that compile at once), got {jobs}")
+    return jobs
+
+
+def _in_parallel(jobs, progress, on_kernel):
+    """The steps in `jobs` child processes at once (`python -m graphmax._warmup I...`, each
+    a group of `_groups`), relaying their JSON lines: each kernel as it starts compiling
+    (``on_kernel(name)``) and each step as it ends (``progress(name, seconds)``)."""
+    names = [name for name, _ in steps()]
+    done, failures, lock = [], [], threading.Lock()
+    env = dict(os.environ)
+    env.setdefault("GRAPHMAX_COMPILE_NOTICE", "0")  # the parent reports; no notice per child
+
+    def run(group):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "graphmax._warmup", *map(str, group)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        for line in proc.stdout:
+            event = json.loads(line)
+            with lock:
+                if "kernel" in event and on_kernel is not None:
+                    on_kernel(event["kernel"])
+                elif "step" in event:
+                    done.append((names[event["step"]], event["seconds"]))
+                    if progress is not None:
+                        progress(*done[-1])
+        err = proc.stderr.read()
+        if proc.wait() != 0:
+            with lock:
+                failures.append(f"steps {group} exited with status {proc.returncode}:\n{err[-2000:]}")
+
+    threads = [threading.Thread(target=run, args=(g,)) for g in _groups(STEP_COSTS, jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise RuntimeError("a warm-up process failed: " + "\n".join(failures))
+    return done
+
+
+def _child(indices):
+    """`python -m graphmax._warmup I...`: run those steps, one JSON line per kernel compile
+    started and per step ended."""
+    from ._compiling import reporting
+
+    def each_kernel(stage, kernel, seconds):
+        if stage == "start":
+            print(json.dumps({"kernel": kernel}), flush=True)
+
+    todo = steps()
+    with reporting(each_kernel):
+        for i in indices:
+            start = time.perf_counter()
+            todo[i][1]()
+            print(json.dumps({"step": i, "seconds": time.perf_counter() - start}), flush=True)
+
+
+def warm_up(*, progress: Callable[[str, float], None] | None = None, jobs: int = 1) -> list[tuple[str, float]]:
     """Compile, or load from numba's on-disk cache, the kernels of the common calls.
 
     Runs `local_maxima` (every mode; symmetric, directed and raw scipy CSR
@@ -132,6 +232,13 @@ def warm_up(*, progress: Callable[[str, float], None] | None = None) -> list[tup
     ----------
     progress : callable, optional
         Called as ``progress(step, seconds)`` after each step.
+    jobs : int
+        Processes that compile at once (default 1: all in this one). With
+        more, the steps are shared out among that many child processes (at
+        most one per step), which fill numba's disk cache side by side; this
+        process then loads every kernel from it (one more step, "loaded in
+        this process", which compiles whatever is still missing).
+        ``graphmax warmup`` uses one per usable CPU.
 
     Returns
     -------
@@ -146,10 +253,21 @@ def warm_up(*, progress: Callable[[str, float], None] | None = None) -> list[tup
     >>> [name for name, _ in steps]  # doctest: +NORMALIZE_WHITESPACE
     ['graphs, float64 values', 'graphs, int64 values', 'images: uint8 and float64, 2-D and 3-D']
     """
+    return run(progress, jobs)
+
+
+def run(progress, jobs, on_kernel=None):
+    """`warm_up`, and ``on_kernel(name)`` for each kernel a child process starts compiling
+    (``graphmax warmup`` prints them; compiles in this process it sees by `_compiling.reporting`)."""
     if progress is not None and not callable(progress):
         raise TypeError(f"`progress` must be callable or None, got {type(progress).__name__}")
-    done = []
-    for name, step in _graph_steps() + _image_steps():
+    jobs = _check_jobs(jobs)
+    if jobs > 1:
+        done = _in_parallel(jobs, progress, on_kernel)
+        todo = [("loaded in this process", lambda: [call() for _, call in steps()])]
+    else:
+        done, todo = [], steps()
+    for name, step in todo:
         start = time.perf_counter()
         step()  # one build per kernel: small inputs run it on one thread (see graphmax._threading)
         seconds = time.perf_counter() - start
@@ -157,3 +275,7 @@ def warm_up(*, progress: Callable[[str, float], None] | None = None) -> list[tup
         if progress is not None:
             progress(name, seconds)
     return done
+
+
+if __name__ == "__main__":
+    _child([int(i) for i in sys.argv[1:]])

@@ -280,6 +280,8 @@ def _add_warmup(subparsers):
         "images), so that the first real call does not pay for it. Prints the seconds of each step.",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing")
+    p.add_argument("--jobs", type=_int_at_least(1), default=None, metavar="N",
+                   help="processes that compile at once (default: one per usable CPU, at most one per step)")
     p.set_defaults(run=_run_warmup)
 
 
@@ -288,9 +290,10 @@ def _run_warmup(args):
     import time
 
     from ._compiling import reporting
-    from ._warmup import warm_up
+    from ._warmup import run, usable_cpus
 
     start = time.perf_counter()
+    jobs = args.jobs if args.jobs is not None else usable_cpus()
 
     def report(step, seconds):
         if not args.quiet:
@@ -300,12 +303,16 @@ def _run_warmup(args):
         if stage == "start" and not args.quiet:
             print(f"{time.perf_counter() - start:8.2f} s    compiling {kernel} ...", flush=True)
 
+    def child_kernel(kernel):
+        each_kernel("start", kernel, 0.0)
+
     if not args.quiet:
-        print("compiling (or loading from numba's disk cache) the kernels of the common calls", flush=True)
+        print("compiling (or loading from numba's disk cache) the kernels of the common calls"
+              + (f", {jobs} processes at once" if jobs > 1 else ""), flush=True)
     with reporting(each_kernel) if not args.quiet else contextlib.nullcontext():
-        steps = warm_up(progress=report)
+        run(report, jobs, child_kernel)
     if not args.quiet:
-        print(f"{sum(s for _, s in steps):8.2f} s  in all")
+        print(f"{time.perf_counter() - start:8.2f} s  in all")
     return 0
 
 

@@ -334,10 +334,37 @@ def test_warm_up_rejects_a_progress_that_is_not_callable():
 
 
 def test_warmup_command_prints_each_step(capsys):
-    assert main(["warmup"]) == 0
+    assert main(["warmup", "--jobs", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("compiling (or loading from numba's disk cache)")
     assert len(lines) == 5 and lines[-1].endswith("in all")  # the cache is warm: no kernel compiles
     assert all(line.split()[1] == "s" for line in lines[1:])
-    assert main(["warmup", "--quiet"]) == 0
+    assert main(["warmup", "--quiet", "--jobs", "1"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_warmup_in_two_processes_runs_every_step_once_then_loads_here(capsys):
+    """`--jobs 2`: the steps run in child processes (their lines relayed), then this process
+    loads every kernel; with the cache warm, nothing compiles anywhere."""
+    from graphmax import _warmup
+
+    assert main(["warmup", "--jobs", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("2 processes at once")
+    steps = [line.split(" s  ", 1)[1] for line in lines[1:-1]]
+    assert sorted(steps[:-1]) == sorted(name for name, _ in _warmup.steps())
+    assert steps[-1] == "loaded in this process" and lines[-1].endswith("in all")
+
+
+def test_warm_up_groups_balance_the_steps_and_check_jobs():
+    from graphmax import _warmup
+
+    assert _warmup._groups((55.0, 40.0, 18.0), 1) == [[2, 1, 0]]
+    assert _warmup._groups((55.0, 40.0, 18.0), 2) == [[0], [2, 1]]  # images first: graph kernels load
+    assert _warmup._groups((55.0, 40.0, 18.0), 8) == [[0], [1], [2]]
+    assert len(_warmup._groups(_warmup.STEP_COSTS, 2)) == 2 and len(_warmup.STEP_COSTS) == len(_warmup.steps())
+    with pytest.raises(ValueError, match="`jobs` must be >= 1"):
+        graphmax.warm_up(jobs=0)
+    with pytest.raises(TypeError, match="`jobs` must be an int"):
+        graphmax.warm_up(jobs=2.0)
+    assert main(["warmup", "--jobs", "0"]) == 2  # argparse's usage error

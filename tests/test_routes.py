@@ -15,9 +15,9 @@ from graphmax import _kernels, _maxima, _warmup
 
 from . import reference as ref
 
-N = 600  # nodes of the "large" graphs: 8 * N stored edges, above SMALL_EDGES
+N = 600  # nodes of the "large" graphs: 32 * N stored edges, above SMALL_EDGES
 RNG = np.random.default_rng(7)
-EDGES = RNG.integers(0, N, (8 * N, 2))
+EDGES = RNG.integers(0, N, (32 * N, 2))
 X = RNG.integers(0, 40, N).astype(np.float64)  # ties: plateaus of several nodes
 WEIGHTS = RNG.random(len(EDGES))
 KARATE = nx.karate_club_graph()
@@ -170,3 +170,8 @@ def test_warm_up_walks_every_route(monkeypatch):
         monkeypatch.setattr(_maxima, "_trace", routes)
         call()
         assert routes and set(routes) == {name}, (name, routes)
+
+
+def test_the_large_graphs_are_above_the_small_route():
+    """The rows after "small" are pinned on graphs that really are larger than SMALL_EDGES."""
+    assert gm.from_edges(EDGES, n=N).num_edges >= _maxima.SMALL_EDGES

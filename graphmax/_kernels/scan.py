@@ -122,7 +122,8 @@ def both_compare(indptr, indices, x, q, min_neighbors, nonstrict, plateau):
     `plateau`, `done` is always True.
     """
     n = indptr.shape[0] - 1
-    cand, n_tied = neighbour_compare(indptr, indices, x, q, 0, nonstrict)
+    # np.int64(0), not 0: a literal would compile neighbour_compare a second time (docs/decisions.md).
+    cand, n_tied = neighbour_compare(indptr, indices, x, q, np.int64(0), nonstrict)
     if plateau and n_tied:
         return False, cand
     cq, lowest = _candidate_buckets(indptr, q, cand)

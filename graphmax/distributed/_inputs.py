@@ -119,8 +119,6 @@ def parquet_files(obj):
 def parquet_pieces(obj, name):
     """The pieces of a Parquet path/glob/list: whole row groups, about `PIECE_ROWS` rows each,
     with the schema of the first file."""
-    import pyarrow.parquet as pq
-
     fs, files = parquet_files(obj)
     if not files:
         raise ValueError(f"`{name}` names no Parquet file ({obj!r}); give a path, folder or glob of .parquet files")
@@ -177,8 +175,6 @@ def piece_batches(piece, columns, rows=None):
     a list of arrays (or Series) per batch."""
     rows = rows or BATCH_ROWS
     if isinstance(piece, ParquetPiece):
-        import pyarrow.parquet as pq
-
         with _open(piece.fs, piece.path) as f:
             for batch in f.iter_batches(batch_size=rows, row_groups=list(piece.row_groups), columns=list(columns),
                                         use_threads=False):
