@@ -11,7 +11,7 @@ from .._threading import (  # locked where the threading layer is not threadsafe
     jit as _jit,
 )
 from .._threading import parallel_jit as _pjit
-from .core import _TASK_PIXELS, _find, _union_by_size
+from .core import _find, _row_tasks, _task_rows, _union_by_size
 
 # Kinds of the uint64 bit patterns `packed_descending_keys` reads.
 FLOAT_BITS = 0  # float64 (with -0.0 already read as 0.0)
@@ -339,11 +339,12 @@ def graph_ascent(indptr, indices, x, up, kind, first, last):
 
 @_pjit
 def graph_ascent_parallel(indptr, indices, x, up, kind):
-    """`graph_ascent` over every node, parallel over tasks of `_TASK_PIXELS` nodes."""
+    """`graph_ascent` over every node, parallel over tasks of `core._TASK_PIXELS` nodes."""
     n = indptr.shape[0] - 1
-    n_tasks = (n + _TASK_PIXELS - 1) // _TASK_PIXELS
+    per_task, n_tasks = _row_tasks(n, 1)  # a node is a "row" of one
     for task in nb.prange(n_tasks):
-        graph_ascent(indptr, indices, x, up, kind, task * _TASK_PIXELS, min(n, (task + 1) * _TASK_PIXELS))
+        first, last = _task_rows(task, per_task, n)
+        graph_ascent(indptr, indices, x, up, kind, first, last)
 
 
 @_jit
@@ -368,13 +369,12 @@ def graph_saddles(indptr, indices, x, lab, kind, other, saddle, first, last):
 
 @_pjit
 def graph_saddles_parallel(indptr, indices, x, lab, kind, other, saddle):
-    """`graph_saddles` over every node, parallel over tasks of `_TASK_PIXELS` nodes."""
+    """`graph_saddles` over every node, parallel over tasks of `core._TASK_PIXELS` nodes."""
     n = indptr.shape[0] - 1
-    n_tasks = (n + _TASK_PIXELS - 1) // _TASK_PIXELS
+    per_task, n_tasks = _row_tasks(n, 1)
     for task in nb.prange(n_tasks):
-        graph_saddles(
-            indptr, indices, x, lab, kind, other, saddle, task * _TASK_PIXELS, min(n, (task + 1) * _TASK_PIXELS)
-        )
+        first, last = _task_rows(task, per_task, n)
+        graph_saddles(indptr, indices, x, lab, kind, other, saddle, first, last)
 
 
 @_jit
@@ -587,10 +587,10 @@ def grid_ascent_parallel(x, shape, deltas, offsets, region, up, kind):
     """`grid_ascent` over every row, parallel over tasks of whole rows."""
     length = shape[shape.shape[0] - 1]
     n_rows = x.shape[0] // length
-    per_task = max(1, _TASK_PIXELS // length)
-    n_tasks = (n_rows + per_task - 1) // per_task
+    per_task, n_tasks = _row_tasks(n_rows, length)
     for task in nb.prange(n_tasks):
-        grid_ascent(x, shape, deltas, offsets, region, up, kind, task * per_task, min(n_rows, (task + 1) * per_task))
+        first, last = _task_rows(task, per_task, n_rows)
+        grid_ascent(x, shape, deltas, offsets, region, up, kind, first, last)
 
 
 @_jit
@@ -640,12 +640,10 @@ def grid_saddles_parallel(x, shape, deltas, offsets, region, lab, steps, saddle)
     """`grid_saddles` over every row, parallel over tasks of whole rows."""
     length = shape[shape.shape[0] - 1]
     n_rows = x.shape[0] // length
-    per_task = max(1, _TASK_PIXELS // length)
-    n_tasks = (n_rows + per_task - 1) // per_task
+    per_task, n_tasks = _row_tasks(n_rows, length)
     for task in nb.prange(n_tasks):
-        grid_saddles(
-            x, shape, deltas, offsets, region, lab, steps, saddle, task * per_task, min(n_rows, (task + 1) * per_task)
-        )
+        first, last = _task_rows(task, per_task, n_rows)
+        grid_saddles(x, shape, deltas, offsets, region, lab, steps, saddle, first, last)
 
 
 @_jit
