@@ -361,12 +361,16 @@ def _check_number(value, name):
     return value
 
 
-def _check_count(value, name):
-    """None or inf: no limit; else an int >= 0."""
-    if value is None or (isinstance(value, float) and value == math.inf):
+def _check_count(value, name, none_ok=True):
+    """A limit on a count: an int >= 0, or no limit (returned as None): inf, and None where
+    `none_ok` (graphmax's own API; `grid`'s scikit-image drop-in takes inf only, as
+    scikit-image does)."""
+    if none_ok and value is None:
+        return None
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and value == math.inf:
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"`{name}` must be an integer >= 0 or None, got {value!r}")
+        raise ValueError(f"`{name}` must be an integer >= 0 or {'None' if none_ok else 'inf'}, got {value!r}")
     return int(value)
 
 

@@ -11,7 +11,7 @@ from ._interrupt import interruptible
 from ._lazy import lazy
 from ._maxima import _check_int, _check_mode
 from ._modes import NONSTRICT, PLATEAU, STRICT
-from ._peaks import _at_least
+from ._peaks import _at_least, _check_count
 from ._values import check_nan_policy, kernel_values
 
 grid_kernels = lazy("graphmax._kernels.grid", globals(), "grid_kernels")  # numba: on first use
@@ -613,8 +613,8 @@ def find_peaks(
 
     a = _as_image(image)
     min_distance = _check_int(min_distance, "min_distance", 0)
-    num_peaks = _check_count(num_peaks, "num_peaks")
-    num_peaks_per_label = _check_count(num_peaks_per_label, "num_peaks_per_label")
+    num_peaks = _check_count(num_peaks, "num_peaks", none_ok=False)
+    num_peaks_per_label = _check_count(num_peaks_per_label, "num_peaks_per_label", none_ok=False)
     p_norm = _check_p_norm(p_norm)
     indices = _check_flag(indices, "indices")
     border = _excluded_border_width(exclude_border, min_distance, a.ndim)
@@ -754,15 +754,6 @@ def _walled_prominence(flat, shape, connectivity, lab):
 # Below this many pixels the candidate pass runs on one thread: a parallel region can cost a
 # scheduler time slice (~20 ms measured on a loaded 2-core machine); 2**18 pixels take ~1 ms.
 _PARALLEL_PEAKS = 1 << 18
-
-
-def _check_count(value, name):
-    """An int >= 0 or inf (no limit, returned as None)."""
-    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and value == np.inf:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"`{name}` must be an integer >= 0 or inf, got {value!r}")
-    return int(value)
 
 
 def _check_p_norm(p_norm):
