@@ -141,9 +141,9 @@ _thread_count = None  # (get, set) of numba's per-thread count, found on the fir
 
 def _thread_count_functions():
     """numba's per-thread thread-count getter and setter: the compiled ones behind
-    `numba.get_num_threads` / `set_num_threads` (~0.1-0.2 us a call, against ~0.5-0.8 us for
-    the public functions, which check their argument each time: this lane only sets 1 and
-    restores a count it read), or the public ones where numba does not expose them."""
+    `numba.get_num_threads` / `set_num_threads` (a few times cheaper than the public
+    functions, which check their argument each time: this lane only sets 1 and restores a
+    count it read), or the public ones where numba does not expose them."""
     global _thread_count
     nb.get_num_threads()  # launches the threading layer (the compiled functions exist from then on)
     try:

@@ -434,8 +434,9 @@ def _pixel_values(a, reverse):
     """The raveled image in a dtype the kernels compile for, order-reversed for minima.
 
     uint8 and uint16 (and bool, viewed as uint8) stay as they are: widening
-    them to int64 costs 4-8x the memory and, on a 2048x2048 uint8 image,
-    ~2 ms of a ~7 ms call. Everything else goes through `kernel_values`.
+    them to int64 costs 4-8x the memory and a good part of the call's time
+    (docs/decisions.md, "Measurements behind the kernels"). Everything else
+    goes through `kernel_values`.
     """
     flat = np.ascontiguousarray(a).ravel()
     if flat.dtype == np.bool_:
@@ -484,8 +485,8 @@ def _grid_maxima(a, hood, mode, allow_border, min_neighbors, nan_policy, reverse
         if not nan_aware and (min_neighbors == 0 or (min_neighbors == 1 and joined)):
             n_bands = threads if candidates >= 1024 else 1
             # Two SIMD sweeps first when plateaus are common (8-bit photos: 20-40% of
-            # pixels are candidates): on moon they cut the step from 0.76 to 0.30 ms;
-            # a third sweep measured no better.
+            # pixels are candidates): faster on moon, a third sweep no better
+            # (docs/decisions.md, "Measurements behind the kernels").
             n_sweeps = 2 if candidates * 16 >= x.shape[0] else 0
             grid_kernels.propagate_plateaus(x, state, shape, deltas, offsets, min_neighbors, candidates, n_bands,
                                             n_sweeps)
@@ -752,7 +753,8 @@ def _walled_prominence(flat, shape, connectivity, lab):
 
 # -- peak helpers ---------------------------------------------------------------------------------
 # Below this many pixels the candidate pass runs on one thread: a parallel region can cost a
-# scheduler time slice (~20 ms measured on a loaded 2-core machine); 2**18 pixels take ~1 ms.
+# scheduler time slice on a loaded machine, more than such an image takes (docs/decisions.md,
+# "Measurements behind the kernels").
 _PARALLEL_PEAKS = 1 << 18
 
 

@@ -73,8 +73,8 @@ def _probe(indices, q, start, stop):
     Four independent loads and no branch between them: their cache misses
     overlap, and on random data (four neighbours beat a node four times in
     five) most scans end at one well-predicted branch instead of a loop exit
-    mispredicted on every node. On the 16M-edge random graph this took the
-    1-hop scan from ~8.5 to ~6.1 ms (`docs/decisions.md`).
+    mispredicted on every node (timed: docs/decisions.md, "Measurements behind
+    the kernels").
     """
     if stop - start < _PROBE:
         return -1
@@ -91,9 +91,9 @@ def _probe_short(indices, q, start, stop, n):
     ones); -1 when ``n >= 0`` bounds-checks the indices and one lies outside
     ``0..n-1``.
 
-    Without it such rows were scanned one by one: on a random graph of mean
-    degree 4 (43% of rows shorter than the probe) the 1-hop scan took ~6.6
-    instead of ~5.8 ms (`docs/decisions.md`).
+    Without it such rows were scanned one by one, which was slower on a random
+    graph of mean degree 4, where 43% of rows are shorter than the probe
+    (docs/decisions.md, "Measurements behind the kernels").
     """
     last = stop - 1
     if n >= 0:
@@ -152,10 +152,9 @@ def _sparse(indptr, indices):
     """Rows hold at most `_PROBE` entries on average (grids, meshes, sparse
     graphs): the scans then ask `_probed_whole` before anything else, which
     is one well-predicted branch per node where testing ``probed > qv``
-    first mispredicts on every winner (~1 in 5 nodes of a 4-neighbour grid):
-    strict scan of a 1000x1000 grid ~2.7 -> ~1.9 ms, of a random graph of
-    mean degree 4 ~5.9 -> ~5.0 ms. On denser graphs the test comes after
-    ``probed > qv`` (`docs/decisions.md`)."""
+    first mispredicts on every winner (~1 in 5 nodes of a 4-neighbour grid;
+    timed: docs/decisions.md, "Measurements behind the kernels"). On denser
+    graphs the test comes after ``probed > qv``."""
     return indices.shape[0] <= _PROBE * (indptr.shape[0] - 1)
 
 

@@ -15,8 +15,8 @@ def box_candidates(x, shape, before, after, border, thr, use_thr, parallel):
     """`_box_candidates_parallel` or, for small images, `_box_candidates_serial` (same results).
 
     A parallel region costs a scheduler time slice when another process
-    keeps the cores busy (measured ~20 ms per region on a loaded 2-core
-    machine), which dwarfs a small image.
+    keeps the cores busy, which dwarfs a small image (docs/decisions.md,
+    "Small inputs never wake the thread pool").
     """
     if parallel:
         return _box_candidates_parallel(x, shape, before, after, border, thr, use_thr)

@@ -568,8 +568,8 @@ def fill_plateaus(x, state, shape, deltas, offsets, min_neighbors, nan_aware, ca
        the whole image.
 
     Each pixel is queued at most once per step: O(n + K * candidates).
-    With 2 threads, bands cut this step on 2048x2048 uint8 images from 28
-    to 17 ms (values in 0..3) and from 16 to 13.5 ms (upsampled `camera`).
+    With 2 threads, bands cut this step on 2048x2048 uint8 images by a
+    sixth to a third (docs/decisions.md, "Measurements behind the kernels").
     """
     n = x.shape[0]
     resolved = 0
