@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Callable
@@ -173,23 +174,24 @@ def _in_parallel(jobs, progress, on_kernel):
     env.setdefault("GRAPHMAX_COMPILE_NOTICE", "0")  # the parent reports; no notice per child
 
     def run(group):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "graphmax._warmup", *map(str, group)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )
-        for line in proc.stdout:
-            event = json.loads(line)
-            with lock:
-                if "kernel" in event and on_kernel is not None:
-                    on_kernel(event["kernel"])
-                elif "step" in event:
-                    done.append((names[event["step"]], event["seconds"]))
-                    if progress is not None:
-                        progress(*done[-1])
-        err = proc.stderr.read()
-        if proc.wait() != 0:
-            with lock:
-                failures.append(f"steps {group} exited with status {proc.returncode}:\n{err[-2000:]}")
+        with tempfile.TemporaryFile(mode="w+") as err:  # a file, not a pipe: a full pipe would block the child
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "graphmax._warmup", *map(str, group)],
+                stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+            )
+            for line in proc.stdout:
+                event = json.loads(line)
+                with lock:
+                    if "kernel" in event and on_kernel is not None:
+                        on_kernel(event["kernel"])
+                    elif "step" in event:
+                        done.append((names[event["step"]], event["seconds"]))
+                        if progress is not None:
+                            progress(*done[-1])
+            if proc.wait() != 0:
+                err.seek(0)
+                with lock:
+                    failures.append(f"steps {group} exited with status {proc.returncode}:\n{err.read()[-2000:]}")
 
     threads = [threading.Thread(target=run, args=(g,)) for g in _groups(STEP_COSTS, jobs)]
     for t in threads:

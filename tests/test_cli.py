@@ -368,3 +368,13 @@ def test_warm_up_groups_balance_the_steps_and_check_jobs():
     with pytest.raises(TypeError, match="`jobs` must be an int"):
         graphmax.warm_up(jobs=2.0)
     assert main(["warmup", "--jobs", "0"]) == 2  # argparse's usage error
+
+
+def test_warm_up_reports_a_failed_child(tmp_path, monkeypatch):
+    """A child process that fails stops the warm-up with its exit status and stderr."""
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho 'boom from the child' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    with pytest.raises(RuntimeError, match=r"(?s)exited with status 3.*boom from the child"):
+        graphmax.warm_up(jobs=2)
