@@ -169,7 +169,7 @@ def _in_parallel(jobs, progress, on_kernel):
     a group of `_groups`), relaying their JSON lines: each kernel as it starts compiling
     (``on_kernel(name)``) and each step as it ends (``progress(name, seconds)``)."""
     names = [name for name, _ in steps()]
-    done, failures, lock = [], [], threading.Lock()
+    done, failures, errors, lock = [], [], [], threading.Lock()
     env = dict(os.environ)
     env.setdefault("GRAPHMAX_COMPILE_NOTICE", "0")  # the parent reports; no notice per child
 
@@ -179,15 +179,21 @@ def _in_parallel(jobs, progress, on_kernel):
                 [sys.executable, "-m", "graphmax._warmup", *map(str, group)],
                 stdout=subprocess.PIPE, stderr=err, text=True, env=env,
             )
-            for line in proc.stdout:
-                event = json.loads(line)
+            for line in proc.stdout:  # read to the end whatever happens: a child never blocks on it
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue  # not one of ours (something else printed)
                 with lock:
-                    if "kernel" in event and on_kernel is not None:
-                        on_kernel(event["kernel"])
-                    elif "step" in event:
-                        done.append((names[event["step"]], event["seconds"]))
-                        if progress is not None:
-                            progress(*done[-1])
+                    try:
+                        if "kernel" in event and on_kernel is not None:
+                            on_kernel(event["kernel"])
+                        elif "step" in event:
+                            done.append((names[event["step"]], event["seconds"]))
+                            if progress is not None:
+                                progress(*done[-1])
+                    except BaseException as exc:  # noqa: BLE001 -- raised in the caller's thread below
+                        errors.append(exc)
             if proc.wait() != 0:
                 err.seek(0)
                 with lock:
@@ -198,6 +204,8 @@ def _in_parallel(jobs, progress, on_kernel):
         t.start()
     for t in threads:
         t.join()
+    if errors:
+        raise errors[0]  # from a callback (`progress`, `on_kernel`)
     if failures:
         raise RuntimeError("a warm-up process failed: " + "\n".join(failures))
     return done

@@ -378,3 +378,13 @@ def test_warm_up_reports_a_failed_child(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "executable", str(fake))
     with pytest.raises(RuntimeError, match=r"(?s)exited with status 3.*boom from the child"):
         graphmax.warm_up(jobs=2)
+
+
+def test_warm_up_in_processes_raises_what_progress_raised():
+    """An exception in the `progress` callback (called from a reader thread) reaches the caller,
+    after every child has finished."""
+    def progress(step, seconds):
+        raise KeyError(step)
+
+    with pytest.raises(KeyError):
+        graphmax.warm_up(jobs=2, progress=progress)
