@@ -351,7 +351,7 @@ def test_warmup_in_two_processes_runs_every_step_once_then_loads_here(capsys):
     assert main(["warmup", "--jobs", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("2 processes at once")
-    steps = [line.split(" s  ", 1)[1] for line in lines[1:-1]]
+    steps = [line.split(" s  ", 1)[1] for line in lines[1:-1] if "compiling" not in line]  # any kernel not yet cached
     assert sorted(steps[:-1]) == sorted(name for name, _ in _warmup.steps())
     assert steps[-1] == "loaded in this process" and lines[-1].endswith("in all")
 
