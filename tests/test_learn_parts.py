@@ -170,8 +170,10 @@ def test_ctrl_c_in_a_unit_keeps_the_finished_parts_only(tmp_path, monkeypatch, c
 def test_a_killed_process_leaves_whole_parts(tmp_path):
     """SIGINT from outside, once the first part is written: every file left is a whole part."""
     parts = tmp_path / "parts"
+    # Ctrl-C as a terminal gives it, even where this test runs as a background job (which
+    # inherits SIGINT ignored: the child would then never see it).
     proc = _subprocess(["--smoke", "--quiet", "--threads", "1", "--targets", "strict", "--no-images",
-                        "--parts", str(parts)])
+                        "--parts", str(parts)], preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while not (parts.is_dir() and _parts(parts)) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
