@@ -2,17 +2,23 @@
 on the calling thread alone (`graphmax._threading`'s small-input lane) against the same
 kernel on all of numba's threads, side by side in one run.
 
-    python -m benchmarks.lanes                                   # prints the table (~1 minute)
-    python -m benchmarks.lanes --out benchmarks/results/lanes.md # and writes it (the committed run)
+    python -m benchmarks.lanes                                   # prints the tables (~1.5 minutes)
+    python -m benchmarks.lanes --out benchmarks/results/lanes.md # and writes them (the committed run)
 
 What it answers: where `graphmax._maxima.SMALL_EDGES` and
 `graphmax._threading.SERIAL_BELOW` should sit (docs/decisions.md, "local_maxima's
-route table" and "Small inputs never wake the thread pool").
+route table" and "Small inputs never wake the thread pool"); and, with the machine made
+busy by the benchmark itself (one busy-loop process per usable CPU), whether a call on a
+small graph stays within 2x of its quiet time (issue 17).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -88,6 +94,59 @@ def rows(sizes=SIZES, seed=0):
     return out
 
 
+BUSY_SIZES = [(34, None), (2000, 8), (20000, 8)]  # the last above every small-input threshold
+
+
+def median_us(call, calls):
+    """Median of `calls` single calls, each timed alone (a loaded machine shows in the
+    spread, which a best-of-loops hides)."""
+    call()
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e6
+
+
+@contextlib.contextmanager
+def busy(processes):
+    """`processes` busy-loop Python processes for the length of the block (killed after)."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
+    try:
+        time.sleep(0.5)  # started and on a CPU
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+
+
+def busy_rows(sizes=BUSY_SIZES, calls=2000, processes=None, seed=0):
+    """The default call (`local_maxima(g, x)`, prepared graph) quiet, then with `processes`
+    busy loops (default: one per usable CPU), median per call each."""
+    import graphmax as gm
+    from graphmax._warmup import usable_cpus
+
+    processes = usable_cpus() if processes is None else processes
+    out = []
+    for n, degree in sizes:
+        g = graph_of(n, degree, seed)
+        x = np.random.default_rng(seed + 1).random(g.n)
+
+        def call(g=g, x=x):
+            return gm.local_maxima(g, x)
+
+        k = calls if g.num_edges < 100_000 else max(1, calls // 10)  # parallel calls can take ms loaded
+        quiet = median_us(call, k)
+        with busy(processes):
+            loaded = median_us(call, k)
+        out.append({"nodes": g.n, "stored edges": g.num_edges, "quiet median us": quiet,
+                    f"{processes} busy processes: median us": loaded, "busy / quiet": loaded / quiet})
+    return out
+
+
 def format_rows(table):
     keys = list(table[0])
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
@@ -115,6 +174,16 @@ def main(argv=None):
         f"({numba_threading_layer()}).",
         "",
         format_rows(rows(seed=args.seed)),
+        "",
+        "## Under load",
+        "",
+        "The default call `local_maxima(g, x)` on a prepared graph: median of 2,000 single calls "
+        "(200 on the largest graph), quiet, then with one busy-loop process per usable CPU started by "
+        "this benchmark (issue 17's target for small inputs: busy within 2x of quiet). The largest "
+        "graph is above the small route and the one-thread lane: its parallel kernels wait for a "
+        "core.",
+        "",
+        format_rows(busy_rows(seed=args.seed)),
         "",
     ])
     print(text)
