@@ -61,7 +61,7 @@ class Graph:
     (`neighbours`) are computed once and cached.
     """
 
-    __slots__ = ("_cache", "_views", "indices", "indptr", "n", "names", "weights")
+    __slots__ = ("n", "indptr", "indices", "weights", "names", "_views", "_cache")
 
     def __init__(self, n, indptr, indices, weights=None, names=None, *, symmetric=None):
         self.n = int(n)
