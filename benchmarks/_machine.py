@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from graphmax._warmup import usable_cpus
+
 __all__ = ["apply_threads", "machine_info", "cpu_busy_fraction", "quiet_warning", "package_versions", "git_state",
            "numba_threading_layer"]
 
@@ -70,7 +72,7 @@ def machine_info() -> dict:
     return {
         "cpu_model": _cpu_model(),
         "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpus_usable": usable_cpus(),
         "memory_total_bytes": _memory_total(),
         "platform": platform.platform(),
         "python": platform.python_version(),

@@ -579,17 +579,9 @@ def run_cold_start(case: ColdStartCase, inputs: Inputs, settings: Settings) -> d
     env = dict(os.environ)
     if settings.threads:
         env["NUMBA_NUM_THREADS"] = str(settings.threads)
-    with tempfile.TemporaryDirectory(prefix="graphmax-numba-cache-") as empty:
-        if case.cache == "empty":
-            env["NUMBA_CACHE_DIR"] = empty
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-c", _COLD_START_SCRIPT], env=env, capture_output=True, text=True, timeout=900
-        )
-        wall_s = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"{case.name}: the subprocess failed:\n{proc.stderr[-3000:]}")
-    steps = json.loads(proc.stdout.strip().splitlines()[-1])
+    stdout, wall_s = _timed_process([sys.executable, "-c", _COLD_START_SCRIPT], env, f"{case.name}: the subprocess",
+                                    empty_cache=case.cache == "empty", timeout=900)
+    steps = json.loads(stdout.strip().splitlines()[-1])
     result = {"section": "cold start", "name": case.name, "case": asdict(case), "process_wall_s": wall_s,
               "steps": steps}
     if case.cache == "empty":
@@ -602,16 +594,24 @@ def _warmup_walls(env: dict) -> dict:
     one process per usable CPU (its default), each run with a cache of its own."""
     from graphmax._warmup import usable_cpus
 
-    walls = {}
-    for jobs in sorted({1, usable_cpus()}):
-        with tempfile.TemporaryDirectory(prefix="graphmax-numba-cache-") as empty:
-            start = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "graphmax", "warmup", "--quiet", "--jobs", str(jobs)],
-                                  env={**env, "NUMBA_CACHE_DIR": empty}, capture_output=True, text=True, timeout=1800)
-            if proc.returncode != 0:
-                raise RuntimeError(f"graphmax warmup --jobs {jobs} failed:\n{proc.stderr[-3000:]}")
-            walls[str(jobs)] = time.perf_counter() - start
-    return walls
+    return {
+        str(jobs): _timed_process([sys.executable, "-m", "graphmax", "warmup", "--quiet", "--jobs", str(jobs)], env,
+                                  f"graphmax warmup --jobs {jobs}", empty_cache=True, timeout=1800)[1]
+        for jobs in sorted({1, usable_cpus()})
+    }
+
+
+def _timed_process(args: list, env: dict, label: str, *, empty_cache: bool, timeout: float) -> tuple[str, float]:
+    """Run `args` in a fresh process (with ``NUMBA_CACHE_DIR`` on a new empty folder when
+    `empty_cache`): its stdout and wall seconds; RuntimeError naming `label` if it fails."""
+    with tempfile.TemporaryDirectory(prefix="graphmax-numba-cache-") as empty:
+        start = time.perf_counter()
+        proc = subprocess.run(args, env={**env, "NUMBA_CACHE_DIR": empty} if empty_cache else env,
+                              capture_output=True, text=True, timeout=timeout)
+        wall_s = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{label} failed:\n{proc.stderr[-3000:]}")
+    return proc.stdout, wall_s
 
 
 RUNNERS = {"graph": run_graph_case, "image": run_image_case, "cold start": run_cold_start}
