@@ -1,0 +1,182 @@
+"""A second worker for the full learned run in parts: it makes the parts of the targets it is given.
+
+``python -m benchmarks.learned --parts DIR`` runs the plan's units in order,
+one process on one torch thread. On a machine with a second core idle, this
+worker makes the parts of other targets at the same time, into the same
+folder, with the same identity (code digest, plan, threads, versions): it
+calls the run's own `run_unit` on the full plan's units, so each part is
+the one the run would have made. It never assembles; the run does, once
+every part is in.
+
+    python -m benchmarks.parts_worker --parts DIR --targets plateau --budget-minutes M --threads 1
+
+``--remake-capped`` first remakes, once, every part in which a training
+stopped at the plan's time cap (``max_time`` seconds of wall time, the same
+for every model): such a training is cut short by whatever else the machine
+was doing (another job, a paused process), not by the protocol's epoch cap or
+patience. The old part is kept in ``DIR/set-aside/capped/``; a part whose
+copy is there is not remade again (on a quiet machine the cap is the
+protocol's own outcome). Where a remade model selection chooses another
+configuration, the parts trained with the old choice are set aside and remade
+too.
+
+Give the two processes targets that do not meet within their budgets (the run
+reads the folder when it starts, so it would remake a part this worker wrote
+later); ``python -m benchmarks.learned --plan-only`` shows the minutes per
+unit. Image units are left to the run.
+
+This file is not part of the parts' code identity (`benchmarks.learned_parts.CODE_FILES`):
+it only chooses which units to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as benchmarks.learned does, before torch starts
+
+from benchmarks.learned import PLANS, _int_at_least, _positive_float, run_unit  # noqa: E402
+from benchmarks.learned_parts import PartsMismatch, PartStore, execute, identity, unit_estimate  # noqa: E402
+from benchmarks.learned_plan import MODELS, units  # noqa: E402
+
+PROG = "python -m benchmarks.parts_worker"
+CAPPED = Path("set-aside") / "capped"  #: where --remake-capped keeps the parts it remakes (under DIR)
+
+
+def trainings(value):
+    """Every training record (a dict with ``train_seconds``) inside a part's result."""
+    if isinstance(value, dict):
+        if value.get("train_seconds") is not None:
+            yield value
+        for item in value.values():
+            yield from trainings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from trainings(item)
+
+
+def capped(part, max_time):
+    """The wall seconds of the part's trainings that stopped at the time cap `max_time`."""
+    return [t["train_seconds"] for t in trainings(part["result"]) if t["train_seconds"] >= max_time]
+
+
+def _set_aside(store, keys, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    for key in keys:
+        shutil.move(str(store.folder / f"{key}.json"), str(folder / f"{key}.json"))
+        del store.parts[key]
+
+
+def stale(store):
+    """Keys of the seed parts whose model configuration is not the one their target's selection part chose
+    (made before that selection was remade)."""
+    out = []
+    for key, part in store.parts.items():
+        fields = part["fields"]
+        select = f"select-{fields['target']}-{fields['model']}-s0"
+        if fields["kind"] != "seed" or select not in store:
+            continue
+        chosen, used = store.result(select)["selection"]["chosen"], part["result"].get("model_kwargs") or {}
+        if any(used.get(k) != v for k, v in chosen.items()):
+            out.append(key)
+    return out
+
+
+def remake_capped(store, plan, budget_s, say):
+    """Remake, once, the parts whose trainings hit the time cap (see the module docstring); the number run.
+
+    The old part stays in the folder until its remake is made (a stopped worker leaves the folder whole),
+    then moves to ``DIR/set-aside/capped/``."""
+    import datetime
+
+    aside = store.folder / CAPPED
+    keys = {k for k, part in store.parts.items() if capped(part, plan.max_time) and not (aside / f"{k}.json").exists()}
+    old_choice = stale(store)
+    if old_choice:
+        say(f"remaking {len(old_choice)} seed part(s) trained with a selection since remade: {', '.join(old_choice)}")
+        _set_aside(store, old_choice, aside / "old-selection")
+    todo = [u for u in units(plan, MODELS, plan.targets) if u.key in keys or u.key in old_choice]
+    ran, t0 = 0, time_now()
+    while todo:
+        unit = todo.pop(0)
+        need = unit_estimate(unit, store, "full", plan)
+        if budget_s is not None and time_now() - t0 + need > budget_s:
+            say(f"stopping before remaking {unit.key}: it needs ~{need / 60:.1f} min")
+            break
+        old = store.parts.get(unit.key)
+        if old is not None:
+            say(f"remaking {unit.key}: training(s) stopped at the {plan.max_time:g} s cap after "
+                f"{', '.join(f'{s:.0f}' for s in capped(old, plan.max_time))} s")
+        started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        u0 = time_now()
+        result = run_unit(unit, store, plan, False)
+        if old is not None:
+            _set_aside(store, [unit.key], aside)
+        store.put(unit, result, time_now() - u0, started)
+        ran += 1
+        if unit.kind == "select" and old is not None:
+            before, now = old["result"]["selection"]["chosen"], result["selection"]["chosen"]
+            if before != now:
+                trained = [u for u in units(plan, MODELS, plan.targets) if u.kind != "select" and u.key in store
+                           and unit.key in u.needs()]
+                say(f"{unit.key} now chooses {now} (was {before}): remaking the {len(trained)} part(s) trained "
+                    "with the old choice")
+                _set_aside(store, [u.key for u in trained], aside / "old-selection")
+                todo += [u for u in trained if u.key not in {t.key for t in todo}]
+            else:
+                say(f"{unit.key} chooses {now} again")
+    return ran
+
+
+def time_now():
+    import time
+
+    return time.perf_counter()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog=PROG, description="Make parts of the full learned run for some targets.")
+    parser.add_argument("--parts", type=Path, required=True, metavar="DIR", help="the run's parts folder")
+    parser.add_argument("--targets", default="", metavar="LIST", help="comma-separated targets to work on")
+    parser.add_argument("--remake-capped", action="store_true",
+                        help="first remake, once, the parts whose trainings stopped at the time cap")
+    parser.add_argument("--threads", type=_int_at_least(1), required=True, metavar="T",
+                        help="torch threads: the run's own (part of the identity)")
+    parser.add_argument("--budget-minutes", type=_positive_float, default=None, metavar="M",
+                        help="start no unit that would end after M minutes")
+    args = parser.parse_args(argv)
+    plan = PLANS["full"]
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    unknown = [t for t in targets if t not in plan.targets]
+    if unknown or not (targets or args.remake_capped):
+        parser.error(f"`--targets`: expected some of {', '.join(plan.targets)}, got {args.targets!r}")
+    if not args.parts.is_dir():
+        parser.error(f"`--parts`: expected the run's parts folder, got {args.parts} (not a folder); start the run "
+                     "with `python -m benchmarks.learned --parts DIR` first")
+    try:
+        store = PartStore(args.parts, identity("full", plan, args.threads)).open()
+    except PartsMismatch as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    todo = [u for u in units(plan, MODELS, plan.targets) if u.kind != "images" and u.target in targets]
+    import torch
+
+    torch.set_num_threads(args.threads)
+    say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    budget_s = None if args.budget_minutes is None else 60 * args.budget_minutes
+    t0 = time_now()
+    ran = remake_capped(store, plan, budget_s, say) if args.remake_capped else 0
+    ran += execute(todo, store, lambda unit: run_unit(unit, store, plan, False),
+                   lambda unit: unit_estimate(unit, store, "full", plan),
+                   budget_s=None if budget_s is None else budget_s - (time_now() - t0), say=say)
+    left = sum(u.key not in store for u in todo)
+    say(f"{PROG}: made {ran} part(s); {left} of {len(todo)} for {', '.join(targets) or 'no target'} left")
+    return 0 if left == 0 else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

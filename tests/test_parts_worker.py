@@ -1,0 +1,111 @@
+"""benchmarks/parts_worker.py: the second worker of a learned run in parts. Its remake of time-capped parts
+keeps every old part (set aside, never deleted), remakes each once, and remakes the parts trained with a
+selection that the remake changed. The units are faked: what is tested is the bookkeeping, not training."""
+
+import json
+from dataclasses import replace
+
+import pytest
+
+pytest.importorskip("torch_geometric")
+
+from benchmarks import parts_worker  # noqa: E402
+from benchmarks.learned import PLANS  # noqa: E402
+from benchmarks.learned_parts import PartStore  # noqa: E402
+from benchmarks.learned_plan import MODELS, Unit, units  # noqa: E402
+
+PLAN = replace(PLANS["smoke"], seeds=3)  # seeds 1 and 2 are "seed" units
+TARGET, MODEL = PLAN.targets[0], "gcn"
+OLD, NEW = {"normalize": "none", "num_layers": 1}, {"normalize": "rank", "num_layers": 1}
+
+
+def _seeds():
+    return [u for u in units(PLAN, MODELS, PLAN.targets) if u.kind == "seed" and u.target == TARGET
+            and u.model == MODEL]
+
+
+def _select_result(chosen, seconds):
+    return {"selection": {"chosen": chosen, "grid": [{"train_seconds": seconds}, {"train_seconds": 1.0}]},
+            "model_kwargs": dict(chosen)}
+
+
+def _seed_result(chosen, seconds):
+    return {"run": {"train": {"train_seconds": seconds}}, "model_kwargs": {**chosen, "deg": [1, 2]}}
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A selection whose grid hit the time cap, and seeds trained with its choice (one of them capped too)."""
+    st = PartStore(tmp_path, {"code": "test"})
+    st.put(Unit("select", TARGET, MODEL), _select_result(OLD, PLAN.max_time + 400), 1.0, "then")
+    seeds = _seeds()
+    assert len(seeds) >= 1
+    for i, unit in enumerate(seeds):
+        st.put(unit, _seed_result(OLD, PLAN.max_time if i == 0 else 2.0), 1.0, "then")
+    return st
+
+
+def _fake_units(chosen, calls):
+    def run_unit(unit, store, plan, progress):
+        calls.append(unit.key)
+        if unit.kind == "select":
+            return _select_result(chosen, 3.0)
+        assert store.result(f"select-{TARGET}-{MODEL}-s0")["selection"]["chosen"] == chosen  # reads the new one
+        return _seed_result(chosen, 3.0)
+
+    return run_unit
+
+
+def test_capped_finds_the_trainings_that_hit_the_cap(store):
+    select = store.parts[f"select-{TARGET}-{MODEL}-s0"]
+    assert parts_worker.capped(select, PLAN.max_time) == [PLAN.max_time + 400]
+    seeds = _seeds()
+    assert parts_worker.capped(store.parts[seeds[0].key], PLAN.max_time) == [PLAN.max_time]
+    assert all(parts_worker.capped(store.parts[u.key], PLAN.max_time) == [] for u in seeds[1:])
+
+
+def test_a_changed_selection_remakes_its_seeds_and_keeps_the_old_parts(store, monkeypatch):
+    calls = []
+    monkeypatch.setattr(parts_worker, "run_unit", _fake_units(NEW, calls))
+    before = {p.name: p.read_text() for p in store.folder.glob("*.json")}
+    ran = parts_worker.remake_capped(store, PLAN, None, lambda text: None)
+    seeds = [u.key for u in _seeds()]
+    assert calls == [f"select-{TARGET}-{MODEL}-s0", *seeds]
+    assert ran == len(calls)
+    for key in calls:  # the folder holds the remade parts, with the new choice
+        part = json.loads((store.folder / f"{key}.json").read_text())
+        assert {k: part["result"]["model_kwargs"][k] for k in NEW} == NEW
+    aside = store.folder / parts_worker.CAPPED
+    kept = {**{p.name: p.read_text() for p in aside.glob("*.json")},
+            **{p.name: p.read_text() for p in (aside / "old-selection").glob("*.json")}}
+    assert kept == before  # every old part kept, byte for byte
+    assert parts_worker.stale(store) == []
+
+
+def test_a_part_is_remade_once(store, monkeypatch):
+    calls = []
+    monkeypatch.setattr(parts_worker, "run_unit", _fake_units(OLD, calls))
+    parts_worker.remake_capped(store, PLAN, None, lambda text: None)
+    assert calls == [f"select-{TARGET}-{MODEL}-s0", _seeds()[0].key]  # same choice: the seeds stand
+    # remade parts that hit the cap again are the protocol's outcome: not remade a second time
+    store.put(Unit("select", TARGET, MODEL), _select_result(OLD, PLAN.max_time + 1), 1.0, "now")
+    calls.clear()
+    assert parts_worker.remake_capped(store, PLAN, None, lambda text: None) == 0
+    assert calls == []
+
+
+def test_stale_names_seeds_trained_with_another_choice(store):
+    key = _seeds()[-1].key
+    store.put(_seeds()[-1], _seed_result(NEW, 2.0), 1.0, "now")
+    assert parts_worker.stale(store) == [key]
+
+
+def test_a_stopped_remake_leaves_the_folder_whole(store, monkeypatch):
+    def interrupted(unit, store, plan, progress):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(parts_worker, "run_unit", interrupted)
+    before = sorted(p.name for p in store.folder.glob("*.json"))
+    with pytest.raises(KeyboardInterrupt):
+        parts_worker.remake_capped(store, PLAN, None, lambda text: None)
+    assert sorted(p.name for p in store.folder.glob("*.json")) == before
