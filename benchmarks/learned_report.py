@@ -28,6 +28,39 @@ def summarise(report, per_graph):
     return summary
 
 
+def trainings(value):
+    """Every training record (a dict with ``train_seconds``) inside `value` (a part's result, a report)."""
+    if isinstance(value, dict):
+        if value.get("train_seconds") is not None:
+            yield value
+        for item in value.values():
+            yield from trainings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from trainings(item)
+
+
+def capped(value, max_time):
+    """The wall seconds of the trainings inside `value` that stopped at the time cap `max_time`."""
+    return [t["train_seconds"] for t in trainings(value) if t["train_seconds"] >= max_time]
+
+
+def _capped_line(report):
+    """How many of the graph models' trainings (selection grids and seeds) the time cap stopped, by model."""
+    cap = report["plan"]["max_time"]
+    by_model = {}
+    for part in ("selection", "graphs"):
+        for models in report[part].values():
+            for model, value in models.items():
+                n, k = by_model.get(model, (0, 0))
+                by_model[model] = (n + len(list(trainings(value))), k + len(capped(value, cap)))
+    total, hit = sum(n for n, _ in by_model.values()), sum(k for _, k in by_model.values())
+    which = ", ".join(f"{_label(m)} {k} of {n}" for m, (n, k) in by_model.items() if k)
+    return (f"Trainings stopped by the {cap:.0f} s time cap rather than by patience or the epoch cap: {hit} of "
+            f"{total}{f' ({which})' if which else ''}. Parts made while the run was paused or starved were remade "
+            "(`benchmarks/parts_worker.py --remake-capped`).")
+
+
 # -- aggregation -------------------------------------------------------------------------------------
 def _stat(values, lower_is_better=False):
     vals = [v for v in values if v is not None]
@@ -160,6 +193,8 @@ def render_markdown(report):
         f"{plan['batch_size']} graphs, {plan['max_time']:.0f} s; Adam at the family's learning rate "
         "(`graphmax.learn.train.DEFAULTS`). Cells: mean over seeds, [bootstrap 95% interval over graphs, "
         "resampled within each seed], (worst seed) when it differs. See `benchmarks/learned_README.md`.",
+        "",
+        _capped_line(report),
     ]
     lines += _goal_lines(report)
     for tname, models in summary["graphs"].items():

@@ -42,26 +42,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as benchmarks.learned doe
 from benchmarks.learned import PLANS, _int_at_least, _positive_float, run_unit  # noqa: E402
 from benchmarks.learned_parts import PartsMismatch, PartStore, execute, identity, unit_estimate  # noqa: E402
 from benchmarks.learned_plan import MODELS, units  # noqa: E402
+from benchmarks.learned_report import capped  # noqa: E402
 
 PROG = "python -m benchmarks.parts_worker"
 CAPPED = Path("set-aside") / "capped"  #: where --remake-capped keeps the parts it remakes (under DIR)
-
-
-def trainings(value):
-    """Every training record (a dict with ``train_seconds``) inside a part's result."""
-    if isinstance(value, dict):
-        if value.get("train_seconds") is not None:
-            yield value
-        for item in value.values():
-            yield from trainings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from trainings(item)
-
-
-def capped(part, max_time):
-    """The wall seconds of the part's trainings that stopped at the time cap `max_time`."""
-    return [t["train_seconds"] for t in trainings(part["result"]) if t["train_seconds"] >= max_time]
 
 
 def _set_aside(store, keys, folder):

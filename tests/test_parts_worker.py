@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("torch_geometric")
 
-from benchmarks import parts_worker  # noqa: E402
+from benchmarks import learned_report, parts_worker  # noqa: E402
 from benchmarks.learned import PLANS  # noqa: E402
 from benchmarks.learned_parts import PartStore  # noqa: E402
 from benchmarks.learned_plan import MODELS, Unit, units  # noqa: E402
@@ -58,10 +58,10 @@ def _fake_units(chosen, calls):
 
 def test_capped_finds_the_trainings_that_hit_the_cap(store):
     select = store.parts[f"select-{TARGET}-{MODEL}-s0"]
-    assert parts_worker.capped(select, PLAN.max_time) == [PLAN.max_time + 400]
+    assert learned_report.capped(select, PLAN.max_time) == [PLAN.max_time + 400]
     seeds = _seeds()
-    assert parts_worker.capped(store.parts[seeds[0].key], PLAN.max_time) == [PLAN.max_time]
-    assert all(parts_worker.capped(store.parts[u.key], PLAN.max_time) == [] for u in seeds[1:])
+    assert learned_report.capped(store.parts[seeds[0].key], PLAN.max_time) == [PLAN.max_time]
+    assert all(learned_report.capped(store.parts[u.key], PLAN.max_time) == [] for u in seeds[1:])
 
 
 def test_a_changed_selection_remakes_its_seeds_and_keeps_the_old_parts(store, monkeypatch):
