@@ -32,17 +32,20 @@ it only chooses which units to run.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as benchmarks.learned does, before torch starts
 
-from benchmarks.learned import PLANS, _int_at_least, _positive_float, run_unit  # noqa: E402
+from benchmarks.learned import PLANS, _positive_float, run_unit  # noqa: E402
 from benchmarks.learned_parts import PartsMismatch, PartStore, execute, identity, unit_estimate  # noqa: E402
 from benchmarks.learned_plan import MODELS, units  # noqa: E402
 from benchmarks.learned_report import capped  # noqa: E402
+from graphmax._cli_common import _int_at_least  # noqa: E402
 
 PROG = "python -m benchmarks.parts_worker"
 CAPPED = Path("set-aside") / "capped"  #: where --remake-capped keeps the parts it remakes (under DIR)
@@ -75,8 +78,6 @@ def remake_capped(store, plan, budget_s, say):
 
     The old part stays in the folder until its remake is made (a stopped worker leaves the folder whole),
     then moves to ``DIR/set-aside/capped/``."""
-    import datetime
-
     aside = store.folder / CAPPED
     keys = {k for k, part in store.parts.items() if capped(part, plan.max_time) and not (aside / f"{k}.json").exists()}
     old_choice = stale(store)
@@ -84,11 +85,11 @@ def remake_capped(store, plan, budget_s, say):
         say(f"remaking {len(old_choice)} seed part(s) trained with a selection since remade: {', '.join(old_choice)}")
         _set_aside(store, old_choice, aside / "old-selection")
     todo = [u for u in units(plan, MODELS, plan.targets) if u.key in keys or u.key in old_choice]
-    ran, t0 = 0, time_now()
+    ran, t0 = 0, time.perf_counter()
     while todo:
         unit = todo.pop(0)
         need = unit_estimate(unit, store, "full", plan)
-        if budget_s is not None and time_now() - t0 + need > budget_s:
+        if budget_s is not None and time.perf_counter() - t0 + need > budget_s:
             say(f"stopping before remaking {unit.key}: it needs ~{need / 60:.1f} min")
             break
         old = store.parts.get(unit.key)
@@ -96,11 +97,11 @@ def remake_capped(store, plan, budget_s, say):
             say(f"remaking {unit.key}: training(s) stopped at the {plan.max_time:g} s cap after "
                 f"{', '.join(f'{s:.0f}' for s in capped(old, plan.max_time))} s")
         started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-        u0 = time_now()
+        u0 = time.perf_counter()
         result = run_unit(unit, store, plan, False)
         if old is not None:
             _set_aside(store, [unit.key], aside)
-        store.put(unit, result, time_now() - u0, started)
+        store.put(unit, result, time.perf_counter() - u0, started)
         ran += 1
         if unit.kind == "select" and old is not None:
             before, now = old["result"]["selection"]["chosen"], result["selection"]["chosen"]
@@ -114,12 +115,6 @@ def remake_capped(store, plan, budget_s, say):
             else:
                 say(f"{unit.key} chooses {now} again")
     return ran
-
-
-def time_now():
-    import time
-
-    return time.perf_counter()
 
 
 def main(argv=None):
@@ -152,11 +147,11 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     budget_s = None if args.budget_minutes is None else 60 * args.budget_minutes
-    t0 = time_now()
+    t0 = time.perf_counter()
     ran = remake_capped(store, plan, budget_s, say) if args.remake_capped else 0
     ran += execute(todo, store, lambda unit: run_unit(unit, store, plan, False),
                    lambda unit: unit_estimate(unit, store, "full", plan),
-                   budget_s=None if budget_s is None else budget_s - (time_now() - t0), say=say)
+                   budget_s=None if budget_s is None else budget_s - (time.perf_counter() - t0), say=say)
     left = sum(u.key not in store for u in todo)
     say(f"{PROG}: made {ran} part(s); {left} of {len(todo)} for {', '.join(targets) or 'no target'} left")
     return 0 if left == 0 else 3
