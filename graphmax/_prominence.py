@@ -1,4 +1,4 @@
-"""Topographic prominence of the peaks of node values: the superlevel union-find (SPEC section 5)."""
+"""Topographic prominence of the peaks of node values: the superlevel union-find (docs/semantics.md §5)."""
 
 from __future__ import annotations
 

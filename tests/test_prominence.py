@@ -43,7 +43,7 @@ def _component(adj, start, allowed):
 
 
 def reference_prominence(n, edges, x):
-    """Per node ``(prominence, saddle, parent)`` straight from the definition (SPEC section 5).
+    """Per node ``(prominence, saddle, parent)`` straight from the definition (docs/semantics.md §5).
 
     Total order: ``key(v) = (x[v], -v)``, higher is earlier. A peak is a node
     with no neighbour of higher key. Its saddle is the first node `s` (going

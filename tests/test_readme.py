@@ -14,3 +14,20 @@ def test_ci_runs_the_readme_commands():
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
           if line and not line.startswith("#") and not line.startswith(("set ", "cd "))]
     assert ci == commands
+
+
+def test_code_cites_sections_of_the_semantics_doc_that_exist():
+    """The code cites the project's own docs/semantics.md by section (there is no SPEC file in the repository),
+    and every section it cites is a heading there."""
+    headings = set(re.findall(r"^## (\d+)\. ", (ROOT / "docs" / "semantics.md").read_text(), flags=re.M))
+    cited, spec = [], []
+    for folder in ("graphmax", "benchmarks", "tests", "examples"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            rel = path.relative_to(ROOT)
+            spec += [f"{rel}: {m}" for m in re.findall(r"SPEC (?:section|§) ?\d+", text)]
+            cited += [(rel, n) for m in re.findall(r"semantics\.md (§\d+(?:-§\d+)?)", text)
+                      for n in re.findall(r"\d+", m)]
+    assert spec == [], "cite docs/semantics.md §N, not SPEC"
+    assert cited, "no citation found: the pattern is stale"
+    assert [(str(rel), n) for rel, n in cited if n not in headings] == []

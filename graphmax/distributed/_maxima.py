@@ -144,7 +144,7 @@ def local_maxima(
 ):
     """Local maxima of node values over a graph held as Dask edge partitions.
 
-    The same semantics as `graphmax.local_maxima` (SPEC section 3), node for
+    The same semantics as `graphmax.local_maxima` (docs/semantics.md §3), node for
     node, for edge lists no process could hold.
 
     Parameters

@@ -71,7 +71,7 @@ def find_peaks(
 ):
     """The peaks of node values over a graph held as Dask edge partitions.
 
-    Equal to `graphmax.find_peaks` on the same data in memory (SPEC section 4):
+    Equal to `graphmax.find_peaks` on the same data in memory (docs/semantics.md §4):
     candidates are the plateau maxima of each label's graph, one per
     plateau at its lowest position in the values table, then `exclude`,
     thresholds, output order (value descending, position ascending),
