@@ -16,7 +16,10 @@ for every model): such a training is cut short by whatever else the machine
 was doing (another job, a paused process), not by the protocol's epoch cap or
 patience. The old part is kept in ``DIR/set-aside/capped/``; a part whose
 copy is there is not remade again (on a quiet machine the cap is the
-protocol's own outcome). Where a remade model selection chooses another
+protocol's own outcome). ``--made-before T`` limits the remake to parts
+started before the time T (ISO 8601 with a zone): the parts made while the
+run was paused or starved, not the later ones whose cap binds on a quiet
+machine. Where a remade model selection chooses another
 configuration, the parts trained with the old choice are set aside and remade
 too.
 
@@ -73,13 +76,14 @@ def stale(store):
     return out
 
 
-def remake_capped(store, plan, budget_s, say):
+def remake_capped(store, plan, budget_s, say, made_before=None):
     """Remake, once, the parts whose trainings hit the time cap (see the module docstring); the number run.
 
     The old part stays in the folder until its remake is made (a stopped worker leaves the folder whole),
     then moves to ``DIR/set-aside/capped/``."""
     aside = store.folder / CAPPED
-    keys = {k for k, part in store.parts.items() if capped(part, plan.max_time) and not (aside / f"{k}.json").exists()}
+    keys = {k for k, part in store.parts.items() if capped(part, plan.max_time) and not (aside / f"{k}.json").exists()
+            and (made_before is None or datetime.datetime.fromisoformat(part["made"]["started"]) < made_before)}
     old_choice = stale(store)
     if old_choice:
         say(f"remaking {len(old_choice)} seed part(s) trained with a selection since remade: {', '.join(old_choice)}")
@@ -117,12 +121,25 @@ def remake_capped(store, plan, budget_s, say):
     return ran
 
 
+def _instant(text):
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"expected an ISO 8601 time with a zone (2026-12-06T11:20+00:00), got {text!r}")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog=PROG, description="Make parts of the full learned run for some targets.")
     parser.add_argument("--parts", type=Path, required=True, metavar="DIR", help="the run's parts folder")
     parser.add_argument("--targets", default="", metavar="LIST", help="comma-separated targets to work on")
     parser.add_argument("--remake-capped", action="store_true",
                         help="first remake, once, the parts whose trainings stopped at the time cap")
+    parser.add_argument("--made-before", type=_instant, default=None, metavar="T",
+                        help="with --remake-capped: only parts started before T (ISO 8601 with a zone, e.g. "
+                        "2026-12-06T11:20+00:00)")
     parser.add_argument("--threads", type=_int_at_least(1), required=True, metavar="T",
                         help="torch threads: the run's own (part of the identity)")
     parser.add_argument("--budget-minutes", type=_positive_float, default=None, metavar="M",
@@ -148,7 +165,7 @@ def main(argv=None):
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     budget_s = None if args.budget_minutes is None else 60 * args.budget_minutes
     t0 = time.perf_counter()
-    ran = remake_capped(store, plan, budget_s, say) if args.remake_capped else 0
+    ran = remake_capped(store, plan, budget_s, say, args.made_before) if args.remake_capped else 0
     ran += execute(todo, store, lambda unit: run_unit(unit, store, plan, False),
                    lambda unit: unit_estimate(unit, store, "full", plan),
                    budget_s=None if budget_s is None else budget_s - (time.perf_counter() - t0), say=say)

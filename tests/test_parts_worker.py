@@ -16,6 +16,7 @@ from benchmarks.learned_plan import MODELS, Unit, units  # noqa: E402
 
 PLAN = replace(PLANS["smoke"], seeds=3)  # seeds 1 and 2 are "seed" units
 TARGET, MODEL = PLAN.targets[0], "gcn"
+THEN, NOW = "2026-12-06T10:00:00+00:00", "2026-12-06T12:00:00+00:00"  # when the fixture's parts started
 OLD, NEW = {"normalize": "none", "num_layers": 1}, {"normalize": "rank", "num_layers": 1}
 
 
@@ -37,11 +38,11 @@ def _seed_result(chosen, seconds):
 def store(tmp_path):
     """A selection whose grid hit the time cap, and seeds trained with its choice (one of them capped too)."""
     st = PartStore(tmp_path, {"code": "test"})
-    st.put(Unit("select", TARGET, MODEL), _select_result(OLD, PLAN.max_time + 400), 1.0, "then")
+    st.put(Unit("select", TARGET, MODEL), _select_result(OLD, PLAN.max_time + 400), 1.0, THEN)
     seeds = _seeds()
     assert len(seeds) >= 1
     for i, unit in enumerate(seeds):
-        st.put(unit, _seed_result(OLD, PLAN.max_time if i == 0 else 2.0), 1.0, "then")
+        st.put(unit, _seed_result(OLD, PLAN.max_time if i == 0 else 2.0), 1.0, THEN)
     return st
 
 
@@ -88,7 +89,7 @@ def test_a_part_is_remade_once(store, monkeypatch):
     parts_worker.remake_capped(store, PLAN, None, lambda text: None)
     assert calls == [f"select-{TARGET}-{MODEL}-s0", _seeds()[0].key]  # same choice: the seeds stand
     # remade parts that hit the cap again are the protocol's outcome: not remade a second time
-    store.put(Unit("select", TARGET, MODEL), _select_result(OLD, PLAN.max_time + 1), 1.0, "now")
+    store.put(Unit("select", TARGET, MODEL), _select_result(OLD, PLAN.max_time + 1), 1.0, NOW)
     calls.clear()
     assert parts_worker.remake_capped(store, PLAN, None, lambda text: None) == 0
     assert calls == []
@@ -96,7 +97,7 @@ def test_a_part_is_remade_once(store, monkeypatch):
 
 def test_stale_names_seeds_trained_with_another_choice(store):
     key = _seeds()[-1].key
-    store.put(_seeds()[-1], _seed_result(NEW, 2.0), 1.0, "now")
+    store.put(_seeds()[-1], _seed_result(NEW, 2.0), 1.0, NOW)
     assert parts_worker.stale(store) == [key]
 
 
@@ -109,3 +110,22 @@ def test_a_stopped_remake_leaves_the_folder_whole(store, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         parts_worker.remake_capped(store, PLAN, None, lambda text: None)
     assert sorted(p.name for p in store.folder.glob("*.json")) == before
+
+
+def test_made_before_leaves_later_capped_parts(store, monkeypatch):
+    import datetime
+
+    calls = []
+    monkeypatch.setattr(parts_worker, "run_unit", _fake_units(OLD, calls))
+    started = {k: datetime.datetime.fromisoformat(p["made"]["started"]) for k, p in store.parts.items()}
+    before = min(started.values())  # every part started at or after it: nothing to remake
+    assert parts_worker.remake_capped(store, PLAN, None, lambda text: None, made_before=before) == 0
+    assert calls == []
+    later = max(started.values()) + datetime.timedelta(seconds=1)
+    assert parts_worker.remake_capped(store, PLAN, None, lambda text: None, made_before=later) == 2
+
+
+def test_made_before_needs_a_zone(capsys):
+    with pytest.raises(SystemExit):
+        parts_worker.main(["--parts", ".", "--threads", "1", "--remake-capped", "--made-before", "2026-12-06T11:20"])
+    assert "with a zone" in capsys.readouterr().err
