@@ -129,3 +129,19 @@ def test_made_before_needs_a_zone(capsys):
     with pytest.raises(SystemExit):
         parts_worker.main(["--parts", ".", "--threads", "1", "--remake-capped", "--made-before", "2026-12-06T11:20"])
     assert "with a zone" in capsys.readouterr().err
+
+
+def test_parts_rerun_reports_what_differs(store, monkeypatch, capsys):
+    from benchmarks import parts_rerun
+
+    key = _seeds()[0].key
+    same = store.result(key)
+    monkeypatch.setattr(parts_rerun, "PartStore", lambda folder, ident: store)
+    monkeypatch.setattr(parts_rerun, "run_unit", lambda unit, st, plan, progress: same)
+    assert parts_rerun.main([key, "--parts", str(store.folder), "--threads", "1"]) == 0
+    assert f"{key}: the same" in capsys.readouterr().out
+    other = {**same, "run": {"train": {**same["run"]["train"], "epochs": 98}}}
+    monkeypatch.setattr(parts_rerun, "run_unit", lambda unit, st, plan, progress: other)
+    assert parts_rerun.main([key, "--parts", str(store.folder), "--threads", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "1 difference(s)" in out and "train: part {'epochs': None" in out and "'epochs': 98" in out
