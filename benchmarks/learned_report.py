@@ -196,6 +196,11 @@ def render_markdown(report):
         "",
         _capped_line(report),
     ]
+    if any("adjcnn" in models for models in report["graphs"].values()):
+        lines += ["", "The adjacency CNN's trainings are not bit-reproducible across machines: oneDNN picks its "
+                  "convolution kernels per CPU, and the same part remade on another instruction set trains "
+                  "differently (the GNNs' remakes are identical; docs/decisions.md). Read its differences against "
+                  "its seed spread."]
     lines += _goal_lines(report)
     for tname, models in summary["graphs"].items():
         sets = list(next(iter(models.values())))

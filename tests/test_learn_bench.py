@@ -83,6 +83,13 @@ def test_quick_run_covers_every_model_on_every_target(quick_run):
         assert f"## Target `{tname}`" in md
     assert "## Goal" in md and "## Speed" in md and "## Strict target: training-set size" in md
     assert "## Plateau target: rounds of messages" in md and "oracle (hand-set, not learned)" in md
+    # how many trainings the wall-time cap stopped, out of every training of the selection grids and seeds
+    from benchmarks.learned_report import capped, trainings
+
+    runs = [report[part] for part in ("selection", "graphs")]
+    total, hit = len(list(trainings(runs))), len(capped(runs, report["plan"]["max_time"]))
+    assert total > 0 and f"time cap rather than by patience or the epoch cap: {hit} of {total}" in md
+    assert "not bit-reproducible across machines" in md  # the adjacency CNN is in the run
 
 
 def test_quick_run_images(quick_run):
