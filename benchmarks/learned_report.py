@@ -46,14 +46,18 @@ def capped(value, max_time):
 
 
 def _capped_line(report):
-    """How many of the graph models' trainings (selection grids and seeds) the time cap stopped, by model."""
+    """How many of the graph models' trainings the time cap stopped, by model: every selection grid point, and
+    every seed but 0, whose run is the chosen grid point's training (counted once)."""
     cap = report["plan"]["max_time"]
     by_model = {}
-    for part in ("selection", "graphs"):
-        for models in report[part].values():
-            for model, value in models.items():
-                n, k = by_model.get(model, (0, 0))
-                by_model[model] = (n + len(list(trainings(value))), k + len(capped(value, cap)))
+    for tname, models in report["graphs"].items():
+        for model, runs in models.items():
+            grid = report["selection"][tname].get(model, {}).get("grid", [])
+            seconds = [g["train_seconds"] for g in grid]
+            seconds += [run["train"]["train_seconds"] for seed, run in runs.items() if seed != "0"]
+            seconds = [t for t in seconds if t is not None]
+            n, k = by_model.get(model, (0, 0))
+            by_model[model] = (n + len(seconds), k + sum(t >= cap for t in seconds))
     total, hit = sum(n for n, _ in by_model.values()), sum(k for _, k in by_model.values())
     which = ", ".join(f"{_label(m)} {k} of {n}" for m, (n, k) in by_model.items() if k)
     return (f"Trainings stopped by the {cap:.0f} s time cap rather than by patience or the epoch cap: {hit} of "

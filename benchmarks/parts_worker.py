@@ -46,7 +46,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as benchmarks.learned doe
 
 from benchmarks.learned import PLANS, _positive_float, run_unit  # noqa: E402
 from benchmarks.learned_parts import PartsMismatch, PartStore, execute, identity, unit_estimate  # noqa: E402
-from benchmarks.learned_plan import MODELS, units  # noqa: E402
+from benchmarks.learned_plan import MODELS, Unit, units  # noqa: E402
 from benchmarks.learned_report import capped  # noqa: E402
 from graphmax._cli_common import _int_at_least  # noqa: E402
 
@@ -66,9 +66,10 @@ def stale(store):
     (made before that selection was remade)."""
     out = []
     for key, part in store.parts.items():
-        fields = part["fields"]
-        select = f"select-{fields['target']}-{fields['model']}-s0"
-        if fields["kind"] != "seed" or select not in store:
+        if part["fields"]["kind"] != "seed":
+            continue
+        (select,) = Unit(**part["fields"]).needs()
+        if select not in store:
             continue
         chosen, used = store.result(select)["selection"]["chosen"], part["result"].get("model_kwargs") or {}
         if any(used.get(k) != v for k, v in chosen.items()):
@@ -115,7 +116,8 @@ def remake_capped(store, plan, budget_s, say, made_before=None):
                 say(f"{unit.key} now chooses {now} (was {before}): remaking the {len(trained)} part(s) trained "
                     "with the old choice")
                 _set_aside(store, [u.key for u in trained], aside / "old-selection")
-                todo += [u for u in trained if u.key not in {t.key for t in todo}]
+                queued = {t.key for t in todo}
+                todo += [u for u in trained if u.key not in queued]
             else:
                 say(f"{unit.key} chooses {now} again")
     return ran
