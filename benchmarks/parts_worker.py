@@ -26,7 +26,8 @@ too.
 Give the two processes targets that do not meet within their budgets (the run
 reads the folder when it starts, so it would remake a part this worker wrote
 later); ``python -m benchmarks.learned --plan-only`` shows the minutes per
-unit. Image units are left to the run.
+unit. Image units are left to the run. The worker asks the kernel to stop it,
+not the run, if memory runs out (``oom_score_adj`` 1000 on Linux).
 
 This file is not part of the parts' code identity (`benchmarks.learned_parts.CODE_FILES`):
 it only chooses which units to run.
@@ -123,6 +124,16 @@ def remake_capped(store, plan, budget_s, say, made_before=None):
     return ran
 
 
+def make_expendable(path=Path("/proc/self/oom_score_adj")):
+    """Ask the kernel to stop this process first if memory runs out (Linux: ``oom_score_adj`` 1000), so that
+    a unit too large for the machine stops the worker, not the run beside it. Whether it could."""
+    try:
+        path.write_text("1000")
+    except OSError:
+        return False
+    return True
+
+
 def _instant(text):
     try:
         value = datetime.datetime.fromisoformat(text)
@@ -164,6 +175,7 @@ def main(argv=None):
     import torch
 
     torch.set_num_threads(args.threads)
+    make_expendable()
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     budget_s = None if args.budget_minutes is None else 60 * args.budget_minutes
     t0 = time.perf_counter()

@@ -145,3 +145,10 @@ def test_parts_rerun_reports_what_differs(store, monkeypatch, capsys):
     assert parts_rerun.main([key, "--parts", str(store.folder), "--threads", "1"]) == 1
     out = capsys.readouterr().out
     assert "1 difference(s)" in out and "train: part {'epochs': None" in out and "'epochs': 98" in out
+
+
+def test_the_worker_is_stopped_first_when_memory_runs_out(tmp_path):
+    score = tmp_path / "oom_score_adj"
+    score.write_text("0")
+    assert parts_worker.make_expendable(score) and score.read_text() == "1000"
+    assert not parts_worker.make_expendable(tmp_path / "no such folder" / "oom_score_adj")
