@@ -23,6 +23,13 @@ machine. Where a remade model selection chooses another
 configuration, the parts trained with the old choice are set aside and remade
 too.
 
+``--remake-starved`` remakes, once, the select and seed parts holding a
+training that stopped at the cap while running more than 1.5x slower per
+epoch than the fastest training of the same target, model and depth in the
+folder: a process starved by memory pressure or a third job, whenever it ran
+(the seeds of one configuration, made beside a second worker, differ by at
+most ~1.3x per epoch in the committed parts). The old part is kept in ``DIR/set-aside/starved/``.
+
 Give the two processes targets that do not meet within their budgets (the run
 reads the folder when it starts, so it would remake a part this worker wrote
 later); ``python -m benchmarks.learned --plan-only`` shows the minutes per
@@ -37,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 import shutil
 import sys
@@ -53,6 +61,9 @@ from graphmax._cli_common import _int_at_least  # noqa: E402
 
 PROG = "python -m benchmarks.parts_worker"
 CAPPED = Path("set-aside") / "capped"  #: where --remake-capped keeps the parts it remakes (under DIR)
+STARVED_ASIDE = Path("set-aside") / "starved"  #: where --remake-starved keeps them
+#: --remake-starved's bar: a capped training this many times slower per epoch than the fastest of its group.
+STARVED = 1.5
 
 
 def _set_aside(store, keys, folder):
@@ -86,6 +97,50 @@ def remake_capped(store, plan, budget_s, say, made_before=None):
     aside = store.folder / CAPPED
     keys = {k for k, part in store.parts.items() if capped(part, plan.max_time) and not (aside / f"{k}.json").exists()
             and (made_before is None or datetime.datetime.fromisoformat(part["made"]["started"]) < made_before)}
+    return _remake(store, plan, keys, aside, budget_s, say)
+
+
+def _epoch_seconds(part):
+    """(depth, seconds per epoch, capped?) of the trainings of a select or seed part: the selection's grid
+    points (their configuration's ``num_layers``, None for models without layers) and a seed's run."""
+    result, out = part["result"], []
+    if part["fields"]["kind"] == "select":
+        out = [(g["config"].get("num_layers"), g) for g in result["selection"]["grid"]]
+    elif part["fields"]["kind"] == "seed":
+        out = [((result.get("model_kwargs") or {}).get("num_layers"), result["run"]["train"])]
+    return [(depth, t["train_seconds"] / t["epochs"], t["train_seconds"]) for depth, t in out
+            if t.get("epochs") and t.get("train_seconds") is not None]
+
+
+def starved(store, plan, factor=STARVED):
+    """Keys of the select and seed parts holding a training that stopped at the time cap while running more
+    than `factor` times slower per epoch than the fastest training of the same target, model and depth in
+    the folder (the seeds of one configuration differ by ~1.3x per epoch at most)."""
+    fastest, timed = {}, {}
+    for key, part in store.parts.items():
+        fields = part["fields"]
+        rows = [((fields["target"], fields["model"], depth), per_epoch, seconds)
+                for depth, per_epoch, seconds in _epoch_seconds(part)]
+        timed[key] = rows
+        for group, per_epoch, _ in rows:
+            fastest[group] = min(per_epoch, fastest.get(group, math.inf))
+    return sorted(key for key, rows in timed.items()
+                  if any(seconds >= plan.max_time and per_epoch > factor * fastest[group]
+                         for group, per_epoch, seconds in rows))
+
+
+def remake_starved(store, plan, budget_s, say, factor=STARVED):
+    """Remake, once, the parts `starved` names (the old part kept in ``DIR/set-aside/starved/``); the number
+    run."""
+    aside = store.folder / STARVED_ASIDE
+    keys = {k for k in starved(store, plan, factor) if not (aside / f"{k}.json").exists()}
+    return _remake(store, plan, keys, aside, budget_s, say)
+
+
+def _remake(store, plan, keys, aside, budget_s, say):
+    """Remake the parts `keys` in run order, setting each old part aside in `aside` once its remake is made;
+    first remake the seeds trained with a selection since remade (`stale`), and, where a remade selection
+    chooses another configuration, the parts trained with the old choice."""
     old_choice = stale(store)
     if old_choice:
         say(f"remaking {len(old_choice)} seed part(s) trained with a selection since remade: {', '.join(old_choice)}")
@@ -150,6 +205,10 @@ def main(argv=None):
     parser.add_argument("--targets", default="", metavar="LIST", help="comma-separated targets to work on")
     parser.add_argument("--remake-capped", action="store_true",
                         help="first remake, once, the parts whose trainings stopped at the time cap")
+    parser.add_argument("--remake-starved", action="store_true",
+                        help=f"first remake, once, the parts holding a training that stopped at the time cap while "
+                        f"running more than {STARVED:g}x slower per epoch than the fastest training of the same "
+                        "target, model and depth (a starved process, whenever it ran)")
     parser.add_argument("--made-before", type=_instant, default=None, metavar="T",
                         help="with --remake-capped: only parts started before T (ISO 8601 with a zone, e.g. "
                         "2026-12-06T11:20+00:00)")
@@ -161,7 +220,7 @@ def main(argv=None):
     plan = PLANS["full"]
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     unknown = [t for t in targets if t not in plan.targets]
-    if unknown or not (targets or args.remake_capped):
+    if unknown or not (targets or args.remake_capped or args.remake_starved):
         parser.error(f"`--targets`: expected some of {', '.join(plan.targets)}, got {args.targets!r}")
     if not args.parts.is_dir():
         parser.error(f"`--parts`: expected the run's parts folder, got {args.parts} (not a folder); start the run "
@@ -180,6 +239,8 @@ def main(argv=None):
     budget_s = None if args.budget_minutes is None else 60 * args.budget_minutes
     t0 = time.perf_counter()
     ran = remake_capped(store, plan, budget_s, say, args.made_before) if args.remake_capped else 0
+    if args.remake_starved:
+        ran += remake_starved(store, plan, None if budget_s is None else budget_s - (time.perf_counter() - t0), say)
     ran += execute(todo, store, lambda unit: run_unit(unit, store, plan, False),
                    lambda unit: unit_estimate(unit, store, "full", plan),
                    budget_s=None if budget_s is None else budget_s - (time.perf_counter() - t0), say=say)

@@ -152,3 +152,54 @@ def test_the_worker_is_stopped_first_when_memory_runs_out(tmp_path):
     score.write_text("0")
     assert parts_worker.make_expendable(score) and score.read_text() == "1000"
     assert not parts_worker.make_expendable(tmp_path / "no such folder" / "oom_score_adj")
+
+
+def _timed_select(per_epoch, epochs):
+    """A selection whose first grid point trained `epochs` epochs at `per_epoch` seconds each (one layer)."""
+    grid = [{"config": dict(OLD), "epochs": epochs, "train_seconds": per_epoch * epochs},
+            {"config": dict(NEW), "epochs": 100, "train_seconds": 10.0}]
+    return {"selection": {"chosen": OLD, "grid": grid}, "model_kwargs": dict(OLD)}
+
+
+def _timed_seed(per_epoch, epochs):
+    return {"run": {"train": {"epochs": epochs, "train_seconds": per_epoch * epochs}},
+            "model_kwargs": {**OLD, "deg": [1, 2]}}
+
+
+@pytest.fixture
+def timed(tmp_path):
+    """Trainings of one depth at 0.1 s per epoch, but the selection's first grid point: capped after 10
+    epochs, 4x slower per epoch than its peers (starved); and one seed capped at its peers' speed."""
+    st = PartStore(tmp_path, {"code": "test"})
+    st.put(Unit("select", TARGET, MODEL), _timed_select(4 * PLAN.max_time / 40, 10), 1.0, THEN)
+    seeds = _seeds()
+    assert len(seeds) >= 2
+    st.put(seeds[0], _timed_seed(0.1, 50), 1.0, THEN)
+    st.put(seeds[1], _timed_seed(0.12, int(PLAN.max_time / 0.12) + 1), 1.0, THEN)  # capped at its peers' speed
+    return st
+
+
+def test_starved_names_capped_trainings_slower_per_epoch_than_their_peers(timed):
+    assert parts_worker.starved(timed, PLAN) == [f"select-{TARGET}-{MODEL}-s0"]
+    assert parts_worker.starved(timed, PLAN, factor=5.0) == []  # 4x is within a bar of 5
+
+
+def test_starved_compares_a_training_with_its_own_depth_only(timed):
+    deep = _timed_seed(0.1 * 4, int(PLAN.max_time / 0.4) + 1)  # capped, 4x slower: but three layers
+    deep["model_kwargs"]["num_layers"] = 3
+    timed.put(_seeds()[1], deep, 1.0, NOW)
+    assert parts_worker.starved(timed, PLAN) == [f"select-{TARGET}-{MODEL}-s0"]
+
+
+def test_a_starved_part_is_remade_once_and_kept(timed, monkeypatch):
+    calls = []
+    monkeypatch.setattr(parts_worker, "run_unit", _fake_units(OLD, calls))
+    key = f"select-{TARGET}-{MODEL}-s0"
+    old = (timed.folder / f"{key}.json").read_text()
+    assert parts_worker.remake_starved(timed, PLAN, None, lambda text: None) == 1
+    assert calls == [key]
+    assert (timed.folder / parts_worker.STARVED_ASIDE / f"{key}.json").read_text() == old
+    timed.put(Unit("select", TARGET, MODEL), _timed_select(4 * PLAN.max_time / 40, 10), 1.0, NOW)  # starved again
+    calls.clear()
+    assert parts_worker.remake_starved(timed, PLAN, None, lambda text: None) == 0  # once: now it stands
+    assert calls == []
