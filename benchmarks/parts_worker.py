@@ -94,14 +94,13 @@ def remake_capped(store, plan, budget_s, say, made_before=None):
 
     The old part stays in the folder until its remake is made (a stopped worker leaves the folder whole),
     then moves to ``DIR/set-aside/capped/``."""
-    aside = store.folder / CAPPED
-    keys = {k for k, part in store.parts.items() if capped(part, plan.max_time) and not (aside / f"{k}.json").exists()
+    keys = {k for k, part in store.parts.items() if capped(part, plan.max_time)
             and (made_before is None or datetime.datetime.fromisoformat(part["made"]["started"]) < made_before)}
-    return _remake(store, plan, keys, aside, budget_s, say)
+    return _remake(store, plan, keys, store.folder / CAPPED, budget_s, say)
 
 
 def _epoch_seconds(part):
-    """(depth, seconds per epoch, capped?) of the trainings of a select or seed part: the selection's grid
+    """(depth, seconds per epoch, seconds) of the trainings of a select or seed part: the selection's grid
     points (their configuration's ``num_layers``, None for models without layers) and a seed's run."""
     result, out = part["result"], []
     if part["fields"]["kind"] == "select":
@@ -132,15 +131,15 @@ def starved(store, plan, factor=STARVED):
 def remake_starved(store, plan, budget_s, say, factor=STARVED):
     """Remake, once, the parts `starved` names (the old part kept in ``DIR/set-aside/starved/``); the number
     run."""
-    aside = store.folder / STARVED_ASIDE
-    keys = {k for k in starved(store, plan, factor) if not (aside / f"{k}.json").exists()}
-    return _remake(store, plan, keys, aside, budget_s, say)
+    return _remake(store, plan, set(starved(store, plan, factor)), store.folder / STARVED_ASIDE, budget_s, say)
 
 
 def _remake(store, plan, keys, aside, budget_s, say):
-    """Remake the parts `keys` in run order, setting each old part aside in `aside` once its remake is made;
-    first remake the seeds trained with a selection since remade (`stale`), and, where a remade selection
-    chooses another configuration, the parts trained with the old choice."""
+    """Remake the parts `keys` in run order, each once: a part whose copy is already in `aside` stands. Each old
+    part moves to `aside` once its remake is made. First remake the seeds trained with a selection since
+    remade (`stale`), and, where a remade selection chooses another configuration, the parts trained with
+    the old choice."""
+    keys = {k for k in keys if not (aside / f"{k}.json").exists()}
     old_choice = stale(store)
     if old_choice:
         say(f"remaking {len(old_choice)} seed part(s) trained with a selection since remade: {', '.join(old_choice)}")
@@ -238,12 +237,12 @@ def main(argv=None):
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     budget_s = None if args.budget_minutes is None else 60 * args.budget_minutes
     t0 = time.perf_counter()
-    ran = remake_capped(store, plan, budget_s, say, args.made_before) if args.remake_capped else 0
+    left_s = lambda: None if budget_s is None else budget_s - (time.perf_counter() - t0)  # noqa: E731
+    ran = remake_capped(store, plan, left_s(), say, args.made_before) if args.remake_capped else 0
     if args.remake_starved:
-        ran += remake_starved(store, plan, None if budget_s is None else budget_s - (time.perf_counter() - t0), say)
+        ran += remake_starved(store, plan, left_s(), say)
     ran += execute(todo, store, lambda unit: run_unit(unit, store, plan, False),
-                   lambda unit: unit_estimate(unit, store, "full", plan),
-                   budget_s=None if budget_s is None else budget_s - (time.perf_counter() - t0), say=say)
+                   lambda unit: unit_estimate(unit, store, "full", plan), budget_s=left_s(), say=say)
     left = sum(u.key not in store for u in todo)
     say(f"{PROG}: made {ran} part(s); {left} of {len(todo)} for {', '.join(targets) or 'no target'} left")
     return 0 if left == 0 else 3
