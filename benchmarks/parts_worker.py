@@ -29,6 +29,9 @@ epoch than the fastest training of the same target, model and depth in the
 folder: a process starved by memory pressure or a third job, whenever it ran
 (the seeds of one configuration, made beside a second worker, differ by at
 most ~1.3x per epoch in the committed parts). The old part is kept in ``DIR/set-aside/starved/``.
+``--list-speeds`` prints the figures this rule reads and makes nothing:
+
+    python -m benchmarks.parts_worker --parts DIR --list-speeds
 
 Give the two processes targets that do not meet within their budgets (the run
 reads the folder when it starts, so it would remake a part this worker wrote
@@ -44,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import math
 import os
 import shutil
@@ -111,21 +115,80 @@ def _epoch_seconds(part):
             if t.get("epochs") and t.get("train_seconds") is not None]
 
 
+def _timed(part):
+    """[((target, model, depth), seconds per epoch, seconds)] of a part's trainings (see `_epoch_seconds`)."""
+    fields = part["fields"]
+    return [((fields["target"], fields["model"], depth), per_epoch, seconds)
+            for depth, per_epoch, seconds in _epoch_seconds(part)]
+
+
+def _fastest(store):
+    """{(target, model, depth): the fewest seconds per epoch of any training in the folder's parts}."""
+    fastest = {}
+    for part in store.parts.values():
+        for group, per_epoch, _ in _timed(part):
+            fastest[group] = min(per_epoch, fastest.get(group, math.inf))
+    return fastest
+
+
 def starved(store, plan, factor=STARVED):
     """Keys of the select and seed parts holding a training that stopped at the time cap while running more
     than `factor` times slower per epoch than the fastest training of the same target, model and depth in
     the folder (the seeds of one configuration differ by ~1.3x per epoch at most)."""
-    fastest, timed = {}, {}
-    for key, part in store.parts.items():
-        fields = part["fields"]
-        rows = [((fields["target"], fields["model"], depth), per_epoch, seconds)
-                for depth, per_epoch, seconds in _epoch_seconds(part)]
-        timed[key] = rows
-        for group, per_epoch, _ in rows:
-            fastest[group] = min(per_epoch, fastest.get(group, math.inf))
-    return sorted(key for key, rows in timed.items()
+    fastest = _fastest(store)
+    return sorted(key for key, part in store.parts.items()
                   if any(seconds >= plan.max_time and per_epoch > factor * fastest[group]
-                         for group, per_epoch, seconds in rows))
+                         for group, per_epoch, seconds in _timed(part)))
+
+
+def speeds(store, plan, factor=STARVED):
+    """What `starved` reads, for a person to check: (groups, capped).
+
+    groups: [(target, model, depth, trainings, fastest, slowest)] seconds per epoch over the folder's parts;
+    capped: [(where, key, target, model, depth, seconds per epoch, ratio to the group's fastest, starved)]
+    for every training that stopped at the time cap, in the folder (``where`` ".") or in a part kept under
+    ``DIR/set-aside/`` (``where`` its folder, relative to DIR; compared with the folder's fastest)."""
+    fastest, spread = _fastest(store), {}
+    for part in store.parts.values():
+        for group, per_epoch, _ in _timed(part):
+            spread.setdefault(group, []).append(per_epoch)
+    groups = [(*group, len(v), min(v), max(v)) for group, v in sorted(spread.items(), key=lambda kv: str(kv[0]))]
+    found = [(".", key, part) for key, part in sorted(store.parts.items())]
+    aside = store.folder / "set-aside"
+    for path in sorted(aside.rglob("*.json")) if aside.is_dir() else []:
+        found.append((str(path.parent.relative_to(store.folder)), path.stem,
+                      json.loads(path.read_text(encoding="utf-8"))))
+    capped_rows = []
+    for where, key, part in found:
+        for group, per_epoch, seconds in _timed(part):
+            if seconds >= plan.max_time:
+                ratio = per_epoch / fastest[group] if group in fastest else math.nan
+                capped_rows.append((where, key, *group, per_epoch, ratio, bool(ratio > factor)))
+    return groups, capped_rows
+
+
+def _read_parts(folder):
+    """The parts in `folder`, read as they are (no identity check), as a `PartStore` to read from."""
+    store = PartStore(folder, None)
+    store.parts = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))}
+    return store
+
+
+def _print_speeds(store, plan, factor=STARVED, out=None):
+    out = sys.stdout if out is None else out
+    groups, capped_rows = speeds(store, plan, factor)
+    depth = lambda d: "-" if d is None else str(d)  # noqa: E731
+    print(f"seconds per epoch of every training in {store.folder}, by target, model and depth", file=out)
+    print(f"{'target':10} {'model':12} {'depth':>5} {'trainings':>9} {'fastest':>8} {'slowest':>8} {'ratio':>6}",
+          file=out)
+    for target, model, d, n, lo, hi in groups:
+        print(f"{target:10} {model:12} {depth(d):>5} {n:>9} {lo:8.2f} {hi:8.2f} {hi / lo:6.2f}", file=out)
+    print(f"\ntrainings that stopped at the {plan.max_time:g} s cap; starved: more than {factor:g}x the fastest of "
+          "their group in the folder", file=out)
+    print(f"{'where':32} {'part':30} {'depth':>5} {'s/epoch':>8} {'x fastest':>9}  starved", file=out)
+    for where, key, _target, _model, d, per_epoch, ratio, is_starved in capped_rows:
+        print(f"{where:32} {key:30} {depth(d):>5} {per_epoch:8.2f} {ratio:9.2f}  {'yes' if is_starved else 'no'}",
+              file=out)
 
 
 def remake_starved(store, plan, budget_s, say, factor=STARVED):
@@ -208,22 +271,32 @@ def main(argv=None):
                         help=f"first remake, once, the parts holding a training that stopped at the time cap while "
                         f"running more than {STARVED:g}x slower per epoch than the fastest training of the same "
                         "target, model and depth (a starved process, whenever it ran)")
+    parser.add_argument("--list-speeds", action="store_true",
+                        help="print the seconds per epoch that --remake-starved reads (each target, model and "
+                        "depth's fastest and slowest; every training that stopped at the cap, set-aside parts "
+                        "included, against its group's fastest) and make nothing")
     parser.add_argument("--made-before", type=_instant, default=None, metavar="T",
                         help="with --remake-capped: only parts started before T (ISO 8601 with a zone, e.g. "
                         "2026-12-06T11:20+00:00)")
-    parser.add_argument("--threads", type=_int_at_least(1), required=True, metavar="T",
-                        help="torch threads: the run's own (part of the identity)")
+    parser.add_argument("--threads", type=_int_at_least(1), default=None, metavar="T",
+                        help="torch threads: the run's own (part of the identity); needed to make parts")
     parser.add_argument("--budget-minutes", type=_positive_float, default=None, metavar="M",
                         help="start no unit that would end after M minutes")
     args = parser.parse_args(argv)
     plan = PLANS["full"]
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     unknown = [t for t in targets if t not in plan.targets]
-    if unknown or not (targets or args.remake_capped or args.remake_starved):
+    if unknown or not (targets or args.remake_capped or args.remake_starved or args.list_speeds):
         parser.error(f"`--targets`: expected some of {', '.join(plan.targets)}, got {args.targets!r}")
     if not args.parts.is_dir():
         parser.error(f"`--parts`: expected the run's parts folder, got {args.parts} (not a folder); start the run "
                      "with `python -m benchmarks.learned --parts DIR` first")
+    if args.list_speeds:  # reads the parts as they are, whatever code made them: it makes nothing
+        _print_speeds(_read_parts(args.parts), plan)
+        return 0
+    if args.threads is None:
+        parser.error("`--threads`: expected the run's torch threads (e.g. --threads 1), got nothing; they are "
+                     "part of the parts' identity")
     try:
         store = PartStore(args.parts, identity("full", plan, args.threads)).open()
     except PartsMismatch as exc:

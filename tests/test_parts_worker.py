@@ -203,3 +203,31 @@ def test_a_starved_part_is_remade_once_and_kept(timed, monkeypatch):
     calls.clear()
     assert parts_worker.remake_starved(timed, PLAN, None, lambda text: None) == 0  # once: now it stands
     assert calls == []
+
+
+def test_list_speeds_prints_what_starved_reads_set_aside_parts_included(timed, monkeypatch, capsys):
+    key, (s1, s2) = f"select-{TARGET}-{MODEL}-s0", [u.key for u in _seeds()[:2]]
+    slow = 4 * PLAN.max_time / 40  # the fixture's starved grid point, seconds per epoch; its peers run at 0.1
+
+    def expected(trainings):  # (where, part, seconds per epoch, seconds) -> the capped rows, by hand
+        return [(where, part, pytest.approx(per_epoch / 0.1), per_epoch / 0.1 > parts_worker.STARVED)
+                for where, part, per_epoch, seconds in trainings if seconds >= PLAN.max_time]
+
+    seeds = [(".", s1, 0.1, 0.1 * 50), (".", s2, 0.12, 0.12 * (int(PLAN.max_time / 0.12) + 1))]
+    select = [(key, slow, slow * 10), (key, 0.1, 10.0)]  # `_timed_select`'s grid
+    groups, capped_rows = parts_worker.speeds(timed, PLAN)
+    assert groups == [(TARGET, MODEL, 1, 4, pytest.approx(0.1), pytest.approx(slow))]
+    assert (".", key, pytest.approx(slow / 0.1), True) in expected([(".", *t) for t in select])
+    assert [(r[0], r[1], r[-2], r[-1]) for r in capped_rows] == expected(seeds + [(".", *t) for t in select])
+    monkeypatch.setattr(parts_worker, "run_unit", lambda unit, *_: _timed_select(0.1, 10))  # not starved now
+    assert parts_worker.remake_starved(timed, PLAN, None, lambda text: None) == 1
+    remade = [(".", key, 0.1, 1.0), (".", key, 0.1, 10.0)]
+    aside = [(str(parts_worker.STARVED_ASIDE), *t) for t in select]
+    groups, capped_rows = parts_worker.speeds(timed, PLAN)
+    assert [(r[0], r[1], r[-2], r[-1]) for r in capped_rows] == expected(seeds + remade + aside)
+    monkeypatch.setattr(parts_worker, "PLANS", {"full": PLAN})  # the command reads the full plan's cap
+    assert parts_worker.main(["--parts", str(timed.folder), "--list-speeds"]) == 0
+    out = capsys.readouterr().out
+    starved_line = [line.split() for line in out.splitlines() if line.startswith(str(parts_worker.STARVED_ASIDE))]
+    assert starved_line == [[str(parts_worker.STARVED_ASIDE), key, "1", f"{slow:.2f}", f"{slow / 0.1:.2f}", "yes"],
+                            [str(parts_worker.STARVED_ASIDE), key, "1", "0.10", "1.00", "no"]]
