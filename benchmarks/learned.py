@@ -57,6 +57,7 @@ from benchmarks.learned_costs import estimate
 from benchmarks.learned_plan import ASKER_VARIANTS, MODELS, PLANS, TARGET_NAMES, Unit, grid_of, units
 from benchmarks.learned_report import DEFAULT_OUT, DOCS, DOCS_BEGIN, DOCS_END, render_markdown, summarise, \
     update_docs, write_outputs
+from graphmax._cli_common import _int_at_least
 
 # Before torch or numba start an OpenMP runtime: see graphmax/learn/__init__.py (spinning threads of
 # one runtime starve the other on a small machine).
@@ -74,22 +75,6 @@ _SPEED = Unit("speed")  #: the speed section: measured by the assembling run, es
 _STRICT_MAXMP = Unit("select", "strict", "maxmp")  #: whose weights the image units apply to grid graphs
 
 
-def _int_at_least(minimum):
-    """An argparse type: an integer >= `minimum` (usage error otherwise)."""
-
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
-        return value
-
-    parse.__name__ = f"integer >= {minimum}"
-    return parse
-
-
 def _positive_float(text):
     try:
         value = float(text)
@@ -98,6 +83,8 @@ def _positive_float(text):
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a number of minutes > 0, got {value}")
     return value
+
+
 def build_parser(prog=PROG):
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -181,7 +168,7 @@ def main(argv=None, prog=PROG):
         if out is None:
             print(render_markdown(report))
             return 0
-        write_outputs(report, out)
+        write_outputs(report, out, source=args.from_json)
         return 0
     plan_name = "smoke" if args.smoke else "quick" if args.quick else "full"
     plan = PLANS[plan_name]
@@ -206,8 +193,12 @@ def main(argv=None, prog=PROG):
     try:
         store = PartStore(parts, identity(plan_name, plan, args.threads)).open(args.set_aside)
     except PartsMismatch as exc:
-        _say(f"{prog}: error: {exc}")
-        return 2
+        if not args.plan_only:
+            _say(f"{prog}: error: {exc}")
+            return 2
+        # only a listing: parts of other code (the committed run's, once its code is edited) count for nothing
+        _say(f"{prog}: note: {exc}. None of them counts as done for this code and settings.")
+        store = PartStore(None, identity(plan_name, plan, args.threads))
     if args.plan_only:
         print(plan_table(todo, store, plan_name, plan, args.budget_minutes))
         return 0

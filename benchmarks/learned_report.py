@@ -61,8 +61,10 @@ def _capped_line(report):
     total, hit = sum(n for n, _ in by_model.values()), sum(k for _, k in by_model.values())
     which = ", ".join(f"{_label(m)} {k} of {n}" for m, (n, k) in by_model.items() if k)
     return (f"Trainings stopped by the {cap:.0f} s time cap rather than by patience or the epoch cap: {hit} of "
-            f"{total}{f' ({which})' if which else ''}. Parts made while the run was paused or starved were remade "
-            "(`benchmarks/parts_worker.py --remake-capped`).")
+            f"{total}{f' ({which})' if which else ''}. Parts made while the run was paused were remade "
+            "(`benchmarks/parts_worker.py --remake-capped`), and those starved by memory pressure "
+            "(`--remake-starved`: capped at more than 1.5x the fastest seconds per epoch of their target, model and "
+            "depth; `--list-speeds` prints the figures); docs/decisions.md, \"The learned run's time cap\".")
 
 
 # -- aggregation -------------------------------------------------------------------------------------
@@ -150,15 +152,32 @@ def _cell(stat, fmt=_pct, seeds=1):
     return f"{fmt(stat['mean'])} ({fmt(stat['worst'])})"
 
 
-def _ci(b, digits=2):
-    """``mean [low, high] (worst seed)`` in percent."""
+def _ci(b, digits=2, interval=True):
+    """``mean [low, high] (worst seed)`` in percent; without the interval where `interval` is false (a set of
+    one graph per seed, whose bootstrap over graphs cannot move)."""
     if b is None or b["mean"] is None:
         return "--"
     f = f"{{:.{digits}f}}"
-    text = f"{f.format(100 * b['mean'])} [{f.format(100 * b['low'])}, {f.format(100 * b['high'])}]"
+    text = f"{f.format(100 * b['mean'])}"
+    if interval:
+        text += f" [{f.format(100 * b['low'])}, {f.format(100 * b['high'])}]"
     if b.get("worst") is not None and abs(b["worst"] - b["mean"]) > 1e-12:
         text += f" ({f.format(100 * b['worst'])})"
     return text
+
+
+def _one_graph(report, tname, name):
+    """Whether set `name` of target `tname` holds one graph per seed (no interval over graphs)."""
+    data = report.get("data", {}).get(tname, {}).get(name)
+    return data is not None and data.get("graphs") == 1
+
+
+def _head(report, tname, name):
+    return f"{name} †" if _one_graph(report, tname, name) else name
+
+
+ONE_GRAPH_NOTE = ("† one graph per seed: no interval over graphs (a bootstrap over one graph cannot move); the "
+                  "worst seed shows the spread.")
 
 
 def _set_groups(sets):
@@ -205,7 +224,7 @@ def render_markdown(report):
                   "convolution kernels per CPU, and the same part remade on another instruction set trains "
                   "differently (the GNNs' remakes are identical; docs/decisions.md). Read its differences against "
                   "its seed spread."]
-    lines += _goal_lines(report)
+    lines += ["", *_goal_lines(report)]
     for tname, models in summary["graphs"].items():
         sets = list(next(iter(models.values())))
         for metric, title in (("accuracy", "node accuracy"), ("exact_match", "graphs entirely right")):
@@ -213,13 +232,16 @@ def render_markdown(report):
                 if not group:
                     continue
                 lines += ["", f"## Target `{tname}`: {title} (%), {part}", "",
-                          "| model (chosen) | " + " | ".join(group) + " |", "|---|" + "---|" * len(group)]
+                          "| model (chosen) | " + " | ".join(_head(report, tname, s) for s in group) + " |",
+                          "|---|" + "---|" * len(group)]
                 for model, row in models.items():
                     chosen = report["selection"][tname].get(model, {}).get("chosen_name", "")
                     chosen = "" if model == "oracle" else f" ({chosen})"
-                    lines.append(f"| {_label(model)}{chosen} | "
-                                 + " | ".join(_ci(row[s][metric], 2 if metric == "accuracy" else 1) for s in group)
-                                 + " |")
+                    lines.append(f"| {_label(model)}{chosen} | " + " | ".join(
+                        _ci(row[s][metric], 2 if metric == "accuracy" else 1, not _one_graph(report, tname, s))
+                        for s in group) + " |")
+                if any(_one_graph(report, tname, s) for s in group):
+                    lines += ["", ONE_GRAPH_NOTE]
         adv = {m: r for m, r in report["graphs"][tname].items() if "adversarial" in next(iter(r.values()))["sets"]}
         if adv:
             kinds = list(next(iter(next(iter(adv.values())).values()))["sets"]["adversarial"]["by_kind"])
@@ -351,8 +373,10 @@ def _goal_lines(report, level="##"):
     ]
     for g in report["summary"]["goals"]:
         met = ("yes" if g["met"] else "**no**") if g["bar"] else "(report)"
+        acc_set = "every set" if g["worst_accuracy"] == 1 else g["worst_accuracy_set"]
+        ex_set = "every set" if g["worst_exact_match"] == 1 else g["worst_exact_set"]
         lines.append(f"| {g['target']} | {g['seeds']} | {g['chosen']} | {_pct(g['worst_accuracy'], 3)} "
-                     f"({g['worst_accuracy_set']}) | {_pct(g['worst_exact_match'], 1)} ({g['worst_exact_set']}) | "
+                     f"({acc_set}) | {_pct(g['worst_exact_match'], 1)} ({ex_set}) | "
                      f"{g['certified']}/{g['seeds']} | {met} |")
     lines += ["", "`certified exact`: `MaxMP.certify(mode)` proves from the weights alone (interval bounds over "
               "every integer rank difference) that the network is exact on every graph of every size and value "
@@ -383,12 +407,16 @@ def docs_results(report):
         largest = max((s for s in sets if s.startswith("n=")), key=lambda s: int(float(s[2:])), default=None)
         head = [s for s in ("test", largest, "unseen", "heavy", "adversarial") if s in sets]
         lines += ["", f"### Target `{tname}`: node accuracy / graphs entirely right (%)", "",
-                  "| model (chosen) | " + " | ".join(head) + " |", "|---|" + "---|" * len(head)]
+                  "| model (chosen) | " + " | ".join(_head(report, tname, s) for s in head) + " |",
+                  "|---|" + "---|" * len(head)]
         for model, row in models.items():
             chosen = report["selection"][tname].get(model, {}).get("chosen_name", "")
             chosen = "" if model == "oracle" else f" ({chosen})"
             lines.append(f"| {_label(model)}{chosen} | " + " | ".join(
-                f"{_ci(row[s]['accuracy'])} / {_ci(row[s]['exact_match'], 1)}" for s in head) + " |")
+                f"{_ci(row[s]['accuracy'], 2, not _one_graph(report, tname, s))} / "
+                f"{_ci(row[s]['exact_match'], 1, not _one_graph(report, tname, s))}" for s in head) + " |")
+        if any(_one_graph(report, tname, s) for s in head):
+            lines += ["", ONE_GRAPH_NOTE]
     return "\n".join(lines)
 
 
@@ -519,7 +547,8 @@ def plot_sizes(report, path):
         for model, row in models.items():
             b = [row[s]["accuracy"] for s in sets]
             mean = np.array([v["mean"] for v in b])
-            err = [mean - np.array([v["low"] for v in b]), np.array([v["high"] for v in b]) - mean]
+            # a set of one graph per seed has a zero-width interval whose ends can sit 1e-16 on the wrong side
+            err = np.clip([mean - np.array([v["low"] for v in b]), np.array([v["high"] for v in b]) - mean], 0, None)
             ax.errorbar(xs, mean, yerr=err, label=_label(model),
                         **{"marker": "o", "ms": 3, "capsize": 2, **_STYLE.get(model, {})})
         ax.set_xscale("log")
@@ -573,10 +602,13 @@ def plot_shift(report, path):
     plt.close(fig)
 
 
-def write_outputs(report, out):
+def write_outputs(report, out, source=None):
     """Write learned.json, learned.md and the plots of a complete `report` into `out`; a complete full
-    run written into the committed results also rewrites docs/learned.md's results section."""
-    write_json(report, out / "learned.json")
+    run written into the committed results also rewrites docs/learned.md's results section. `source`: the
+    JSON file the report was read from (``--from-json``), never written over: learned.json is not rewritten
+    where it is that file."""
+    if source is None or not (out / "learned.json").exists() or not Path(source).samefile(out / "learned.json"):
+        write_json(report, out / "learned.json")
     write_text(out / "learned.md", render_markdown(report))
     if report["summary"]["graphs"]:
         plot_sizes(report, out / "learned_size.png")

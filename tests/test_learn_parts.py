@@ -103,6 +103,10 @@ def test_parts_of_other_code_or_settings_are_refused(tmp_path, capsys):
     assert _tiny(parts, "--threads", "1") == 2
     assert "code 000000000000, here" in capsys.readouterr().err
     assert _parts(parts) == [name]  # refused, untouched
+    assert _tiny(parts, "--threads", "1", "--plan-only") == 0  # a listing: the part counts for nothing
+    captured = capsys.readouterr()
+    assert "other code or settings" in captured.err and re.search(rf"{name[:-5]} +\d+\.\d  to do", captured.out)
+    assert _parts(parts) == [name]
     assert _tiny(parts, "--threads", "1", "--set-aside") == 0
     assert (parts / "set-aside" / ("0" * 12) / name).exists()
     assert json.loads((parts / name).read_text())["identity"]["code"] == learned_parts.code_digest()
