@@ -1,0 +1,68 @@
+"""benchmarks/learned_threads.py: the learned run's speed section with numba and torch on the same thread
+count. What is tested is the bookkeeping (thread counts applied and restored, the choice read from the
+committed parts, rows and ratios, nothing written by a partial run), on a small graph; not the timings."""
+
+import os
+
+import pytest
+
+pytest.importorskip("torch_geometric")
+
+import numba  # noqa: E402
+import torch  # noqa: E402
+
+from benchmarks import learned_threads  # noqa: E402
+from benchmarks.learned_plan import PLANS  # noqa: E402
+
+
+def test_choices_come_from_the_committed_selection_parts():
+    kwargs = learned_threads.chosen_kwargs("sage")
+    assert {"normalize", "num_layers", "hidden_channels"} <= set(kwargs)
+    assert learned_threads.chosen_kwargs("oracle") == {"mode": "strict"}
+    with pytest.raises(FileNotFoundError, match="select-strict-nope-s0"):
+        learned_threads.chosen_kwargs("nope")
+
+
+def test_each_count_is_applied_to_both_libraries_and_restored(monkeypatch):
+    before = (numba.get_num_threads(), torch.get_num_threads())
+    seen = []
+
+    def speed(kwargs, plan):  # the real measurement, recording the thread counts it ran under
+        seen.append((numba.get_num_threads(), torch.get_num_threads()))
+        return real(kwargs, plan)
+
+    from benchmarks import learned_units
+
+    real = learned_units.speed
+    monkeypatch.setattr(learned_units, "speed", speed)
+    counts = (1, 2) if (os.cpu_count() or 1) >= 2 else (1,)
+    runs = learned_threads.measure(counts, ("maxmp",), plan=PLANS["smoke"])
+    assert seen == [(t, t) for t in counts]
+    assert (numba.get_num_threads(), torch.get_num_threads()) == before
+    for t in counts:
+        assert set(runs[t]["rows"]) == {learned_threads.EXACT, "maxmp"}
+        assert runs[t]["threads_used"] == {"numba": t, "torch": t}
+        assert runs[t]["nodes"] == PLANS["smoke"].speed_nodes
+
+
+def test_a_partial_run_writes_nothing_without_out(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(learned_threads, "PLAN", PLANS["smoke"])
+    monkeypatch.setattr(learned_threads, "RESULTS", tmp_path / "committed")
+    assert learned_threads.main(["--threads", "1", "--models", "maxmp"]) == 0
+    out = capsys.readouterr()
+    assert "writes no file" in out.err and not (tmp_path / "committed").exists()
+    row = next(line for line in out.out.splitlines() if line.startswith("| 1 | maxmp |"))
+    assert len(row.split(" | ")) == 6
+    exact = next(line for line in out.out.splitlines() if line.startswith(f"| 1 | {learned_threads.EXACT} |"))
+    assert exact.split(" | ")[3] == "1"  # the exact detector is 1x itself
+    assert learned_threads.main(["--threads", "1", "--models", "maxmp", "--out", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "learned_threads.md").read_text().startswith("# Learned run's speed")
+
+
+def test_usage_errors(capsys):
+    with pytest.raises(SystemExit):
+        learned_threads.main(["--threads", "0"])
+    assert "`--threads`" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        learned_threads.main(["--models", "nope"])
+    assert "`--models`" in capsys.readouterr().err
