@@ -26,7 +26,8 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as benchmarks.learned does, before torch starts
 
 from benchmarks._common import results_folder, write_json, write_text  # noqa: E402
-from benchmarks._machine import apply_threads, cpu_busy_fraction, git_state, machine_info, package_versions  # noqa: E402
+from benchmarks._machine import apply_threads, cpu_busy_fraction, git_state, machine_info, package_versions, \
+    quiet_warning  # noqa: E402
 from benchmarks.learned_plan import MODELS, PLANS  # noqa: E402
 from graphmax._cli_common import _int_at_least  # noqa: E402
 
@@ -101,6 +102,9 @@ def render(report):
     busy = [rec.get("cpu_busy_before") for rec in report["runs"].values()]
     lines += ["", f"CPUs busy with other work before each thread count: "
               + ", ".join("?" if b is None else f"{b:.0%}" for b in busy) + "."]
+    warning = quiet_warning({"machine": {"cpu_busy_at_start": max((b for b in busy if b is not None), default=None)}})
+    if warning:
+        lines += ["", f"**{warning}**"]
     return "\n".join(lines) + "\n"
 
 

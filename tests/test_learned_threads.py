@@ -66,3 +66,14 @@ def test_usage_errors(capsys):
     with pytest.raises(SystemExit):
         learned_threads.main(["--models", "nope"])
     assert "`--models`" in capsys.readouterr().err
+
+
+def test_a_busy_machine_is_flagged_in_the_table():
+    rows = {learned_threads.EXACT: {"prebuilt": 0.01, "from_edges": 0.02}, "maxmp": {"prebuilt": 1.0, "from_edges": 1.0}}
+    report = {"command": "c", "started": "s", "nodes": 10,
+              "environment": {"machine": {"cpu_model": "cpu", "cpus_usable": 2}, "versions": {}, "git": None},
+              "runs": {"1": {"rows": rows, "cpu_busy_before": 0.0}, "2": {"rows": rows, "cpu_busy_before": 0.0}}}
+    text = learned_threads.render(report)
+    assert "| 1 | maxmp | 1e+03 ms | 100 | 1e+03 ms | 50 |" in text and "warning" not in text
+    report["runs"]["2"]["cpu_busy_before"] = 0.6
+    assert "60% of the CPUs were busy" in learned_threads.render(report)
