@@ -100,7 +100,7 @@ def render(report):
             lines.append(f"| {t} | {name} | {_ms(row['prebuilt'])} | {row['prebuilt'] / exact['prebuilt']:.3g} | "
                          f"{_ms(row['from_edges'])} | {row['from_edges'] / exact['from_edges']:.3g} |")
     busy = [rec.get("cpu_busy_before") for rec in report["runs"].values()]
-    lines += ["", f"CPUs busy with other work before each thread count: "
+    lines += ["", "CPUs busy with other work before each thread count: "
               + ", ".join("?" if b is None else f"{b:.0%}" for b in busy) + "."]
     warning = quiet_warning({"machine": {"cpu_busy_at_start": max((b for b in busy if b is not None), default=None)}})
     if warning:
