@@ -466,7 +466,10 @@ def _seconds(v):
 
 
 def _seconds_ms(v):
-    return "--" if v is None else f"{1000 * v:.3g} ms"
+    """A duration for a table: milliseconds below a second (3 significant digits), else seconds."""
+    if v is None:
+        return "--"
+    return f"{1000 * v:.3g} ms" if v < 1 else f"{v:.1f} s"
 
 
 def _image_tables(report, images):

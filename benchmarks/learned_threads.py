@@ -2,6 +2,7 @@
 
     python -m benchmarks.learned_threads                      # threads 1 and 2; writes results/learned_threads.*
     python -m benchmarks.learned_threads --threads 1 --models maxmp --out /tmp/x   # a partial run: only with --out
+    python -m benchmarks.learned_threads --from-json benchmarks/results/learned_threads.json   # re-render the table
 
 The full learned run (`benchmarks.learned`) times the models on its torch thread count (1, part of the parts'
 identity) and the exact detector on numba's default threads (every usable CPU). This suite times both on the
@@ -29,6 +30,7 @@ from benchmarks._common import results_folder, write_json, write_text  # noqa: E
 from benchmarks._machine import apply_threads, cpu_busy_fraction, git_state, machine_info, package_versions, \
     quiet_warning  # noqa: E402
 from benchmarks.learned_plan import MODELS, PLANS  # noqa: E402
+from benchmarks.learned_report import _seconds_ms  # noqa: E402
 from graphmax._cli_common import _int_at_least  # noqa: E402
 
 PROG = "python -m benchmarks.learned_threads"
@@ -74,10 +76,6 @@ def measure(threads, models, plan=None, parts=PARTS):
     return out
 
 
-def _ms(seconds):
-    return f"{1e3 * seconds:.3g} ms" if seconds < 10 else f"{seconds:.3g} s"
-
-
 def render(report):
     env = report["environment"]
     m = env["machine"]
@@ -97,8 +95,8 @@ def render(report):
     for t, rec in report["runs"].items():
         exact = rec["rows"][EXACT]
         for name, row in rec["rows"].items():
-            lines.append(f"| {t} | {name} | {_ms(row['prebuilt'])} | {row['prebuilt'] / exact['prebuilt']:.3g} | "
-                         f"{_ms(row['from_edges'])} | {row['from_edges'] / exact['from_edges']:.3g} |")
+            lines.append(f"| {t} | {name} | {_seconds_ms(row['prebuilt'])} | {row['prebuilt'] / exact['prebuilt']:.3g} | "
+                         f"{_seconds_ms(row['from_edges'])} | {row['from_edges'] / exact['from_edges']:.3g} |")
     busy = [rec.get("cpu_busy_before") for rec in report["runs"].values()]
     lines += ["", "CPUs busy with other work before each thread count: "
               + ", ".join("?" if b is None else f"{b:.0%}" for b in busy) + "."]
@@ -117,7 +115,19 @@ def main(argv=None):
                         help=f"comma-separated models of the committed run (default: {','.join(DEFAULT_MODELS)})")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder; a run with other --threads or --models writes nothing without it")
+    parser.add_argument("--from-json", type=Path, default=None, metavar="FILE",
+                        help="measure nothing: rewrite learned_threads.md from a written learned_threads.json "
+                        "(the file itself is never written)")
     args = parser.parse_args(argv)
+    if args.from_json is not None:
+        report = json.loads(args.from_json.read_text(encoding="utf-8"))
+        out = results_folder(args.out, partial=report.get("partial", True), default=RESULTS)
+        text = render(report)
+        print(text)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            write_text(out / "learned_threads.md", text)
+        return 0
     try:
         threads = DEFAULT_THREADS if args.threads is None else tuple(
             _int_at_least(1)(t.strip()) for t in args.threads.split(",") if t.strip())

@@ -74,6 +74,20 @@ def test_a_busy_machine_is_flagged_in_the_table():
               "environment": {"machine": {"cpu_model": "cpu", "cpus_usable": 2}, "versions": {}, "git": None},
               "runs": {"1": {"rows": rows, "cpu_busy_before": 0.0}, "2": {"rows": rows, "cpu_busy_before": 0.0}}}
     text = learned_threads.render(report)
-    assert "| 1 | maxmp | 1e+03 ms | 100 | 1e+03 ms | 50 |" in text and "warning" not in text
+    assert "| 1 | maxmp | 1.0 s | 100 | 1.0 s | 50 |" in text and "warning" not in text
+    assert f"| 1 | {learned_threads.EXACT} | 10 ms | 1 | 20 ms | 1 |" in text
     report["runs"]["2"]["cpu_busy_before"] = 0.6
     assert "60% of the CPUs were busy" in learned_threads.render(report)
+
+
+def test_from_json_rewrites_the_table_and_leaves_the_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(learned_threads, "PLAN", PLANS["smoke"])
+    out = tmp_path / "o"
+    assert learned_threads.main(["--threads", "1", "--models", "maxmp", "--out", str(out)]) == 0
+    given = out / "learned_threads.json"
+    table = (out / "learned_threads.md").read_text()
+    (out / "learned_threads.md").write_text("stale\n")
+    before = given.stat()
+    assert learned_threads.main(["--from-json", str(given), "--out", str(out)]) == 0
+    assert (out / "learned_threads.md").read_text() == table
+    assert (given.stat().st_ino, given.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
