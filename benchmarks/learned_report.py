@@ -166,14 +166,11 @@ def _ci(b, digits=2, interval=True):
     return text
 
 
-def _one_graph(report, tname, name):
-    """Whether set `name` of target `tname` holds one graph per seed (no interval over graphs)."""
-    data = report.get("data", {}).get(tname, {}).get(name)
-    return data is not None and data.get("graphs") == 1
-
-
-def _head(report, tname, name):
-    return f"{name} †" if _one_graph(report, tname, name) else name
+def _one_graph_sets(report, tname, sets):
+    """The sets among `sets` of target `tname` that hold one graph per seed (no interval over graphs; their
+    column heads carry a †)."""
+    data = report.get("data", {}).get(tname, {})
+    return {s for s in sets if (data.get(s) or {}).get("graphs") == 1}
 
 
 ONE_GRAPH_NOTE = ("† one graph per seed: no interval over graphs (a bootstrap over one graph cannot move); the "
@@ -231,16 +228,16 @@ def render_markdown(report):
             for group, part in zip(_set_groups(sets), ("sizes and families", "values and adversarial")):
                 if not group:
                     continue
+                one = _one_graph_sets(report, tname, group)
                 lines += ["", f"## Target `{tname}`: {title} (%), {part}", "",
-                          "| model (chosen) | " + " | ".join(_head(report, tname, s) for s in group) + " |",
+                          "| model (chosen) | " + " | ".join(f"{s} †" if s in one else s for s in group) + " |",
                           "|---|" + "---|" * len(group)]
                 for model, row in models.items():
                     chosen = report["selection"][tname].get(model, {}).get("chosen_name", "")
                     chosen = "" if model == "oracle" else f" ({chosen})"
                     lines.append(f"| {_label(model)}{chosen} | " + " | ".join(
-                        _ci(row[s][metric], 2 if metric == "accuracy" else 1, not _one_graph(report, tname, s))
-                        for s in group) + " |")
-                if any(_one_graph(report, tname, s) for s in group):
+                        _ci(row[s][metric], 2 if metric == "accuracy" else 1, s not in one) for s in group) + " |")
+                if one:
                     lines += ["", ONE_GRAPH_NOTE]
         adv = {m: r for m, r in report["graphs"][tname].items() if "adversarial" in next(iter(r.values()))["sets"]}
         if adv:
@@ -406,16 +403,17 @@ def docs_results(report):
         sets = list(next(iter(models.values())))
         largest = max((s for s in sets if s.startswith("n=")), key=lambda s: int(float(s[2:])), default=None)
         head = [s for s in ("test", largest, "unseen", "heavy", "adversarial") if s in sets]
+        one = _one_graph_sets(report, tname, head)
         lines += ["", f"### Target `{tname}`: node accuracy / graphs entirely right (%)", "",
-                  "| model (chosen) | " + " | ".join(_head(report, tname, s) for s in head) + " |",
+                  "| model (chosen) | " + " | ".join(f"{s} †" if s in one else s for s in head) + " |",
                   "|---|" + "---|" * len(head)]
         for model, row in models.items():
             chosen = report["selection"][tname].get(model, {}).get("chosen_name", "")
             chosen = "" if model == "oracle" else f" ({chosen})"
             lines.append(f"| {_label(model)}{chosen} | " + " | ".join(
-                f"{_ci(row[s]['accuracy'], 2, not _one_graph(report, tname, s))} / "
-                f"{_ci(row[s]['exact_match'], 1, not _one_graph(report, tname, s))}" for s in head) + " |")
-        if any(_one_graph(report, tname, s) for s in head):
+                f"{_ci(row[s]['accuracy'], 2, s not in one)} / {_ci(row[s]['exact_match'], 1, s not in one)}"
+                for s in head) + " |")
+        if one:
             lines += ["", ONE_GRAPH_NOTE]
     return "\n".join(lines)
 

@@ -30,7 +30,7 @@ from benchmarks._common import results_folder, write_json, write_text  # noqa: E
 from benchmarks._machine import apply_threads, cpu_busy_fraction, git_state, machine_info, package_versions, \
     quiet_warning  # noqa: E402
 from benchmarks.learned_plan import MODELS, PLANS  # noqa: E402
-from benchmarks.learned_report import _seconds_ms  # noqa: E402
+from benchmarks.learned_report import _git, _seconds_ms  # noqa: E402
 from graphmax._cli_common import _int_at_least  # noqa: E402
 
 PROG = "python -m benchmarks.learned_threads"
@@ -82,14 +82,13 @@ def render(report):
     lines = ["# Learned run's speed section at matched thread counts", "",
              f"Command: `{report['command']}`, {report['started']}.",
              f"Machine: {m.get('cpu_model')} ({m.get('cpus_usable')} usable CPUs); torch "
-             f"{env['versions'].get('torch')}, numba {env['versions'].get('numba')}; git "
-             f"{(env.get('git') or {}).get('commit', '')[:10]}"
-             + (" (uncommitted changes)" if (env.get('git') or {}).get("dirty") else "") + ".", "",
-             f"One kNN graph of {report['nodes']:,} nodes, strict target; the same measurement as the learned run's speed section "
-             "(`benchmarks.learned_units.speed`): `prebuilt` times detection on a graph built beforehand (the exact "
-             "detector gets a `graphmax.Graph`, each model its message and value tensors), `from edges` times "
-             "everything from the same PyG `edge_index` tensor and numpy values. Median of 3 after a warm-up (1 for "
-             "a call over 5 s). Both numba and torch run on the row's thread count; `x exact` is the time as a "
+             f"{env['versions'].get('torch')}, numba {env['versions'].get('numba')}; git {_git(env)}.", "",
+             f"One kNN graph of {report['nodes']:,} nodes, strict target; the same measurement as the learned run's "
+             "speed section (`benchmarks.learned_units.speed`): `prebuilt` times detection on a graph built "
+             "beforehand (the exact detector gets a `graphmax.Graph`, each model its message and value tensors), "
+             "`from edges` times everything from the same PyG `edge_index` tensor and numpy values. Median of "
+             f"{next(iter(report['runs'].values()))['repeats']} after a warm-up (1 for a call over 5 s). Both numba "
+             "and torch run on the row's thread count; `x exact` is the time as a "
              "multiple of the exact detector's at the same count, in the same process.", "",
              "| threads | detector | prebuilt | x exact | from edges | x exact |", "|---|---|---|---|---|---|"]
     for t, rec in report["runs"].items():

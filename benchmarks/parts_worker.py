@@ -122,13 +122,18 @@ def _timed(part):
             for depth, per_epoch, seconds in _epoch_seconds(part)]
 
 
-def _fastest(store):
-    """{(target, model, depth): the fewest seconds per epoch of any training in the folder's parts}."""
-    fastest = {}
+def _spread(store):
+    """{(target, model, depth): [seconds per epoch of every training in the folder's parts]}."""
+    spread = {}
     for part in store.parts.values():
         for group, per_epoch, _ in _timed(part):
-            fastest[group] = min(per_epoch, fastest.get(group, math.inf))
-    return fastest
+            spread.setdefault(group, []).append(per_epoch)
+    return spread
+
+
+def _fastest(store):
+    """{(target, model, depth): the fewest seconds per epoch of any training in the folder's parts}."""
+    return {group: min(v) for group, v in _spread(store).items()}
 
 
 def starved(store, plan, factor=STARVED):
@@ -148,10 +153,8 @@ def speeds(store, plan, factor=STARVED):
     capped: [(where, key, target, model, depth, seconds per epoch, ratio to the group's fastest, starved)]
     for every training that stopped at the time cap, in the folder (``where`` ".") or in a part kept under
     ``DIR/set-aside/`` (``where`` its folder, relative to DIR; compared with the folder's fastest)."""
-    fastest, spread = _fastest(store), {}
-    for part in store.parts.values():
-        for group, per_epoch, _ in _timed(part):
-            spread.setdefault(group, []).append(per_epoch)
+    spread = _spread(store)
+    fastest = {group: min(v) for group, v in spread.items()}
     groups = [(*group, len(v), min(v), max(v)) for group, v in sorted(spread.items(), key=lambda kv: str(kv[0]))]
     found = [(".", key, part) for key, part in sorted(store.parts.items())]
     aside = store.folder / "set-aside"

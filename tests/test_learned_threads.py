@@ -72,7 +72,8 @@ def test_a_busy_machine_is_flagged_in_the_table():
     rows = {learned_threads.EXACT: {"prebuilt": 0.01, "from_edges": 0.02}, "maxmp": {"prebuilt": 1.0, "from_edges": 1.0}}
     report = {"command": "c", "started": "s", "nodes": 10,
               "environment": {"machine": {"cpu_model": "cpu", "cpus_usable": 2}, "versions": {}, "git": None},
-              "runs": {"1": {"rows": rows, "cpu_busy_before": 0.0}, "2": {"rows": rows, "cpu_busy_before": 0.0}}}
+              "runs": {"1": {"rows": rows, "cpu_busy_before": 0.0, "repeats": 3},
+                       "2": {"rows": rows, "cpu_busy_before": 0.0, "repeats": 3}}}
     text = learned_threads.render(report)
     assert "| 1 | maxmp | 1.0 s | 100 | 1.0 s | 50 |" in text and "warning" not in text
     assert f"| 1 | {learned_threads.EXACT} | 10 ms | 1 | 20 ms | 1 |" in text
